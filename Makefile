@@ -1,0 +1,48 @@
+# Front door. `make book` and `make test` each set up .venv themselves (idempotently)
+# from requirements.txt + constraints.txt, so a fresh clone needs only python3.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+BOOK_FLAGS := --warningiserror --keep-going
+
+.PHONY: install book test lint unit notebooks browser timing outputs clean
+
+install: $(STAMP)
+
+$(STAMP): requirements.txt constraints.txt pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	@touch $@
+
+## Build the static site into _build/html (notebooks executed, cached in _build/.jupyter_cache).
+book: $(STAMP)
+	$(BIN)/jupyter-book build . $(BOOK_FLAGS)
+
+## Everything: lint, unit tests (+coverage), every notebook under nbval, the book, the browser suite.
+test: lint unit notebooks book browser
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest tests -m "not browser" --cov --cov-report=term --cov-fail-under=90
+
+notebooks: $(STAMP)
+	$(BIN)/python -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider chapters
+
+browser: $(STAMP)
+	$(BIN)/python -m pytest tests -m browser -p no:cacheprovider
+
+## Seconds per notebook on this machine (executes each one from scratch).
+timing: $(STAMP)
+	$(BIN)/python .ci/time_notebooks.py chapters
+
+## Re-execute notebooks and store them per the output policy (CONTRIBUTING.md).
+outputs: $(STAMP)
+	$(BIN)/python tests/notebook_policy.py --refresh chapters
+
+clean:
+	rm -rf _build

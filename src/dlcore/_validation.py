@@ -1,0 +1,136 @@
+"""Argument checks shared by every dlcore module.
+
+Each helper raises ``TypeError`` (wrong kind of object) or ``ValueError`` (right
+kind, wrong value) with a message that names the parameter and what was expected,
+so a student sees *which* argument is wrong, not a NumPy broadcasting trace.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Iterable
+
+import numpy as np
+
+
+def as_float_array(x: object, name: str, *, ndim: int | Iterable[int] | None = None) -> np.ndarray:
+    """Return ``x`` as a floating-point array, checking its rank.
+
+    Integer and boolean input is converted to float64; float16/32/64 keep their dtype.
+    Raises ``TypeError`` for non-numeric input and ``ValueError`` for a wrong rank.
+    """
+    if isinstance(x, (str, bytes)) or x is None:
+        raise TypeError(f"{name} must be an array of numbers, got {type(x).__name__}")
+    try:
+        arr = np.asarray(x)
+    except Exception as exc:  # pragma: no cover - numpy raises many kinds
+        raise TypeError(f"{name} must be array-like, got {type(x).__name__}") from exc
+    if arr.dtype.kind in "biu":
+        arr = arr.astype(np.float64)
+    elif arr.dtype.kind != "f":
+        raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
+    if ndim is not None:
+        allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
+        if arr.ndim not in allowed:
+            want = " or ".join(str(a) for a in allowed)
+            raise ValueError(f"{name} must be {want}-dimensional, got shape {arr.shape}")
+    return arr
+
+
+def check_shape(arr: np.ndarray, shape: tuple[int | None, ...], name: str) -> None:
+    """Check ``arr.shape`` against ``shape``, where ``None`` matches any length."""
+    ok = len(arr.shape) == len(shape) and all(
+        want is None or want == got for want, got in zip(shape, arr.shape, strict=True)
+    )
+    if not ok:
+        pretty = "(" + ", ".join("any" if s is None else str(s) for s in shape) + ")"
+        raise ValueError(f"{name} must have shape {pretty}, got {arr.shape}")
+
+
+def check_real(value: object, name: str) -> float:
+    """Return ``value`` as a float, rejecting booleans, non-numbers and NaN/inf."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+    value = float(value)
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value}")
+    return value
+
+
+def check_positive(value: object, name: str, *, allow_zero: bool = False) -> float:
+    """Return ``value`` as a float, requiring ``value > 0`` (or ``>= 0``)."""
+    value = check_real(value, name)
+    if value < 0 or (value == 0 and not allow_zero):
+        want = ">= 0" if allow_zero else "> 0"
+        raise ValueError(f"{name} must be {want}, got {value}")
+    return value
+
+
+def check_in_range(
+    value: object,
+    name: str,
+    low: float,
+    high: float,
+    *,
+    low_inclusive: bool = True,
+    high_inclusive: bool = True,
+) -> float:
+    """Return ``value`` as a float, requiring it to lie in the given interval."""
+    value = check_real(value, name)
+    above = value >= low if low_inclusive else value > low
+    below = value <= high if high_inclusive else value < high
+    if not (above and below):
+        lo = "[" if low_inclusive else "("
+        hi = "]" if high_inclusive else ")"
+        raise ValueError(f"{name} must lie in {lo}{low}, {high}{hi}, got {value}")
+    return value
+
+
+def check_positive_int(value: object, name: str, *, allow_zero: bool = False) -> int:
+    """Return ``value`` as an int, requiring a (non-negative or) positive integer."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
+    value = int(value)
+    if value < 0 or (value == 0 and not allow_zero):
+        want = ">= 0" if allow_zero else ">= 1"
+        raise ValueError(f"{name} must be {want}, got {value}")
+    return value
+
+
+def check_rng(rng: object, name: str = "rng") -> np.random.Generator:
+    """Require a ``numpy.random.Generator`` (as made by ``np.random.default_rng``)."""
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(
+            f"{name} must be a numpy.random.Generator (use np.random.default_rng(seed)), "
+            f"got {type(rng).__name__}"
+        )
+    return rng
+
+
+def check_choice(value: object, name: str, choices: Iterable[str]) -> str:
+    """Require ``value`` to be one of the strings in ``choices``."""
+    choices = tuple(choices)
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string, one of {choices}, got {type(value).__name__}")
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {choices}, got {value!r}")
+    return value
+
+
+def check_same_keys(a: dict, b: dict, name_a: str, name_b: str) -> None:
+    """Require two dicts (e.g. params and grads) to have exactly the same keys."""
+    for d, n in ((a, name_a), (b, name_b)):
+        if not isinstance(d, dict):
+            raise TypeError(f"{n} must be a dict of name -> array, got {type(d).__name__}")
+    if a.keys() != b.keys():
+        missing = sorted(set(a) - set(b))
+        extra = sorted(set(b) - set(a))
+        raise ValueError(
+            f"{name_b} must have the same keys as {name_a}: missing {missing}, unexpected {extra}"
+        )
+
+
+def check_finite(arr: np.ndarray, name: str) -> None:
+    """Raise ``ValueError`` if ``arr`` holds NaN or infinity."""
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} contains NaN or infinity")

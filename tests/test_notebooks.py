@@ -1,0 +1,151 @@
+"""Structure of the book: TOC completeness and the notebook output policy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+from notebook_policy import ROOT, apply_policy, notebooks, repository_url, violations
+
+CHAPTERS = ROOT / "chapters"
+
+
+def toc_files() -> set[str]:
+    """Every file named in _toc.yml, without suffix, relative to the repo root."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    found = {toc["root"]}
+
+    def walk(node):
+        if isinstance(node, dict):
+            if "file" in node:
+                found.add(node["file"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(toc.get("parts", []))
+    walk(toc.get("chapters", []))
+    return {str(Path(f).with_suffix("")) for f in found}
+
+
+ALL_NOTEBOOKS = notebooks([str(CHAPTERS)])
+
+
+def test_every_notebook_is_in_the_toc():
+    listed = toc_files()
+    missing = [
+        str(p.relative_to(ROOT))
+        for p in ALL_NOTEBOOKS
+        if str(p.relative_to(ROOT).with_suffix("")) not in listed
+    ]
+    assert not missing, f"notebooks not in _toc.yml: {missing}"
+
+
+def test_every_toc_entry_exists():
+    missing = [
+        f
+        for f in toc_files()
+        if not any((ROOT / f).with_suffix(s).exists() for s in (".ipynb", ".md"))
+    ]
+    assert not missing, f"_toc.yml names files that do not exist: {missing}"
+
+
+def test_there_are_chapter_notebooks():
+    assert len(ALL_NOTEBOOKS) >= 1
+
+
+@pytest.mark.parametrize("path", ALL_NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_follows_output_policy(path):
+    assert violations(path) == []
+
+
+def _write(tmp_path, cells, **meta) -> Path:
+    nb = nbformat.v4.new_notebook(cells=cells)
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nb.metadata.update(meta)
+    path = tmp_path / "nb.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def _setup_cell():
+    source = (
+        "import sys\nif 'google.colab' in sys.modules:\n"
+        f"    pip_install('{repository_url()}')\nfrom dlcore import seed_everything\n"
+        "rng = seed_everything(0)"
+    )
+    return nbformat.v4.new_code_cell(source, metadata={"tags": ["remove-cell"]})
+
+
+def _stream(text):
+    return nbformat.v4.new_output("stream", name="stdout", text=text)
+
+
+def test_policy_accepts_a_compliant_notebook(tmp_path):
+    checked = nbformat.v4.new_code_cell("# NBVAL_CHECK_OUTPUT\n# why: pins the result\nprint(1)")
+    checked.outputs = [_stream("1\n")]
+    assert violations(_write(tmp_path, [_setup_cell(), checked])) == []
+
+
+@pytest.mark.parametrize(
+    "breakage, expected",
+    [
+        ("stored_output", "outputs must be stripped"),
+        ("image_in_checked", "non-text output"),
+        ("marker_without_reason", "must be followed by a '# why: ...'"),
+        ("no_setup_tag", "must be tagged"),
+        ("execution_count", "execution_count must be cleared"),
+        ("checked_without_output", "has no stored output"),
+        ("widget_state", "widget state"),
+    ],
+)
+def test_policy_rejects_each_breakage(tmp_path, breakage, expected):
+    setup = _setup_cell()
+    cell = nbformat.v4.new_code_cell("x = 1")
+    meta = {}
+    if breakage == "stored_output":
+        cell.outputs = [_stream("1\n")]
+    elif breakage == "image_in_checked":
+        cell.source = "# NBVAL_CHECK_OUTPUT\n# why: pins the figure\nplot()"
+        cell.outputs = [nbformat.v4.new_output("display_data", data={"image/png": "AAAA"})]
+    elif breakage == "marker_without_reason":
+        cell.source = "# NBVAL_IGNORE_OUTPUT\nprint(time.time())"
+    elif breakage == "no_setup_tag":
+        setup.metadata["tags"] = []
+    elif breakage == "execution_count":
+        cell.execution_count = 3
+    elif breakage == "checked_without_output":
+        cell.source = "# NBVAL_CHECK_OUTPUT\n# why: pins the result\nprint(1)"
+    elif breakage == "widget_state":
+        meta["widgets"] = {"state": {}}
+    problems = violations(_write(tmp_path, [setup, cell], **meta))
+    assert any(expected in p for p in problems), problems
+
+
+def test_apply_policy_strips_to_compliance(tmp_path):
+    checked = nbformat.v4.new_code_cell("# NBVAL_CHECK_OUTPUT\n# why: pins the result\n1 + 1")
+    checked.execution_count = 2
+    checked.outputs = [
+        nbformat.v4.new_output(
+            "execute_result", data={"text/plain": "2", "text/html": "<b>2</b>"}, execution_count=2
+        )
+    ]
+    plain = nbformat.v4.new_code_cell("plot()")
+    plain.execution_count = 3
+    plain.outputs = [nbformat.v4.new_output("display_data", data={"image/png": "AAAA"})]
+    path = _write(tmp_path, [_setup_cell(), checked, plain], widgets={"state": {}})
+    nb = nbformat.read(path, as_version=4)
+    apply_policy(nb)
+    nbformat.write(nb, path)
+    assert violations(path) == []
+    nb = nbformat.read(path, as_version=4)
+    assert nb.cells[1].outputs[0].data == {"text/plain": "2"}
+    assert nb.cells[2].outputs == []
