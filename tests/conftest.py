@@ -1,0 +1,32 @@
+"""Shared fixtures: seeded generators, and Keras switched to float64 for comparisons."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    """A fresh, seeded generator per test (tests never share random state)."""
+    return np.random.default_rng(12345)
+
+
+@pytest.fixture
+def keras_float64():
+    """Run a test with Keras' default float type set to float64, then restore it.
+
+    Comparisons with the NumPy reference are made in float64 so that the tolerance
+    measures disagreement in the formula, not float32 rounding.
+    """
+    keras = pytest.importorskip("keras")
+    previous = keras.config.floatx()
+    keras.config.set_floatx("float64")
+    try:
+        yield keras
+    finally:
+        keras.config.set_floatx(previous)
