@@ -1,0 +1,1012 @@
+r"""Activation functions: values, derivatives and the properties that matter for training.
+
+Elementwise activations are reached by name through :func:`get`, which returns an
+:class:`Activation` with ``.fn(x)``, ``.grad(x)`` (the elementwise derivative
+:math:`f'(x)`) and descriptive properties; each also exists as a module-level function
+(``activations.relu(x)``). Non-elementwise units have explicit forward/backward functions:
+:func:`prelu_forward`, :class:`RReLU`, :func:`maxout_forward`, :func:`softmax`.
+
+Every function is stable for inputs of any magnitude up to at least :math:`\pm 1000`
+(no overflow warnings, no NaN). Floating-point input keeps its dtype; integer input is
+computed in float64.
+
+Conventions where Keras and the papers differ (each one is pinned by a test):
+
+- **leaky ReLU slope**: dlcore's default is :math:`\alpha = 0.01` (Maas et al., 2013);
+  ``keras.activations.leaky_relu`` defaults to ``negative_slope=0.2`` and
+  ``keras.layers.LeakyReLU`` to ``0.3``.
+- **GELU**: ``"gelu"`` is the exact form :math:`x\,\Phi(x)` (Hendrycks and Gimpel, 2016),
+  like ``keras.activations.gelu`` (``approximate=False``); note that ``keras.ops.gelu``
+  defaults to ``approximate=True``. The tanh approximation is ``"gelu_tanh"``.
+- **hard sigmoid**: :math:`\mathrm{clip}((x + 3)/6, 0, 1)`, slope 1/6, as in Keras 3 and
+  MobileNetV3 (Howard et al., 2019); Keras 2 used :math:`\mathrm{clip}(0.2x + 0.5, 0, 1)`.
+- **derivative at a kink** (not defined mathematically): the value TensorFlow's gradient
+  returns, i.e. :math:`\mathrm{relu}'(0) = 0`, :math:`\mathrm{leaky}'(0) = \alpha`,
+  :math:`\mathrm{elu}'(0) = \alpha`, :math:`\mathrm{selu}'(0) = \lambda`,
+  hard sigmoid :math:`0` at :math:`\pm 3`, step :math:`0` at 0.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+
+import numpy as np
+
+from dlcore._validation import (
+    as_float_array,
+    check_choice,
+    check_positive,
+    check_real,
+    check_rng,
+    check_shape,
+)
+
+__all__ = [
+    "SELU_ALPHA",
+    "SELU_SCALE",
+    "Activation",
+    "RReLU",
+    "elu",
+    "gelu",
+    "gelu_tanh",
+    "get",
+    "hard_sigmoid",
+    "leaky_relu",
+    "linear",
+    "maxout_backward",
+    "maxout_forward",
+    "names",
+    "prelu_backward",
+    "prelu_forward",
+    "relu",
+    "selu",
+    "sigmoid",
+    "silu",
+    "softmax",
+    "softmax_backward",
+    "softplus",
+    "step",
+    "swish",
+    "tanh",
+]
+
+# --- constants -------------------------------------------------------------------------
+
+_R = math.erfc(1.0 / math.sqrt(2.0))
+#: SELU :math:`\alpha_{01}`, closed form of Klambauer et al. (2017): 1.6732632423543772...
+SELU_ALPHA: float = -math.sqrt(2.0 / math.pi) / (_R * math.exp(0.5) - 1.0)
+#: SELU :math:`\lambda_{01}`, closed form of Klambauer et al. (2017): 1.0507009873554805...
+SELU_SCALE: float = (
+    (1.0 - _R * math.sqrt(math.e))
+    * math.sqrt(2.0 * math.pi)
+    / math.sqrt(
+        2.0 * math.erfc(math.sqrt(2.0)) * math.e**2
+        + math.pi * _R**2 * math.e
+        - 2.0 * (2.0 + math.pi) * _R * math.sqrt(math.e)
+        + math.pi
+        + 2.0
+    )
+)
+_GELU_C = math.sqrt(2.0 / math.pi)  # tanh-approximation constant sqrt(2/pi)
+_GELU_K = 0.044715  # cubic coefficient of the tanh approximation
+_erfc = np.frompyfunc(math.erfc, 1, 1)  # exact, vectorised over math.erfc (no SciPy)
+
+
+def _x(x: object) -> np.ndarray:
+    return as_float_array(x, "x")
+
+
+def _exp_neg_abs(x: np.ndarray) -> np.ndarray:
+    """:math:`e^{-|x|}`, which never overflows."""
+    return np.exp(-np.abs(x))
+
+
+def _sigmoid_grad_stable(x: np.ndarray) -> np.ndarray:
+    # sigma'(x) = e^{-|x|} / (1 + e^{-|x|})^2 (an even function); unlike s(1 - s) it keeps
+    # full relative precision far in both tails.
+    e = _exp_neg_abs(x)
+    return e / (1.0 + e) ** 2
+
+
+def _std_normal_cdf(x: np.ndarray) -> np.ndarray:
+    # Phi(x) = erfc(-x / sqrt 2) / 2: accurate (relatively) in the left tail, where
+    # (1 + erf) / 2 would cancel catastrophically.
+    x64 = np.asarray(x, dtype=np.float64)
+    return (0.5 * np.asarray(_erfc(-x64 / math.sqrt(2.0)), dtype=np.float64)).astype(x.dtype)
+
+
+def _std_normal_pdf(x: np.ndarray) -> np.ndarray:
+    # Clipping at +-40 changes nothing (phi(40) underflows to 0) and keeps x^2 finite.
+    z = np.clip(x, -40.0, 40.0)
+    return np.exp(-0.5 * z * z) / math.sqrt(2.0 * math.pi)
+
+
+# --- elementwise activations -----------------------------------------------------------
+
+
+def sigmoid(x: object) -> np.ndarray:
+    r"""Logistic sigmoid.
+
+    .. math::
+
+        \sigma(x) = \frac{1}{1 + e^{-x}}, \qquad \sigma'(x) = \sigma(x)\,(1 - \sigma(x))
+
+    Computed in the two-branch form :math:`1/(1+e^{-x})` for :math:`x \ge 0` and
+    :math:`e^{x}/(1+e^{x})` for :math:`x < 0`, so the exponential never overflows.
+
+    Args:
+        x: array of any shape.
+
+    Returns:
+        Array of the shape of ``x``, values in :math:`(0, 1)`.
+
+    References:
+        Y. LeCun, L. Bottou, G. B. Orr, K.-R. Müller (1998), "Efficient BackProp".
+    """
+    x = _x(x)
+    e = _exp_neg_abs(x)
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def _sigmoid_grad(x: object) -> np.ndarray:
+    return _sigmoid_grad_stable(_x(x))
+
+
+def tanh(x: object) -> np.ndarray:
+    r"""Hyperbolic tangent.
+
+    .. math::
+
+        \tanh(x) = \frac{e^{x} - e^{-x}}{e^{x} + e^{-x}}, \qquad
+        \tanh'(x) = 1 - \tanh^2(x) = \frac{4 e^{-2|x|}}{(1 + e^{-2|x|})^2}
+
+    The derivative uses the last form, which keeps relative precision for large
+    :math:`|x|`.
+
+    Args:
+        x: array of any shape.
+
+    Returns:
+        Array of the shape of ``x``, values in :math:`(-1, 1)`.
+
+    References:
+        Y. LeCun, L. Bottou, G. B. Orr, K.-R. Müller (1998), "Efficient BackProp".
+    """
+    return np.tanh(_x(x))
+
+
+def _tanh_grad(x: object) -> np.ndarray:
+    x = _x(x)
+    e = np.exp(-2.0 * np.abs(x))
+    return 4.0 * e / (1.0 + e) ** 2
+
+
+def relu(x: object) -> np.ndarray:
+    r"""Rectified linear unit.
+
+    .. math::
+
+        \mathrm{relu}(x) = \max(0, x), \qquad
+        \mathrm{relu}'(x) = \begin{cases} 1 & x > 0 \\ 0 & x \le 0 \end{cases}
+
+    Args:
+        x: array of any shape.
+
+    Returns:
+        Array of the shape of ``x``.
+
+    References:
+        V. Nair, G. E. Hinton (2010), "Rectified Linear Units Improve Restricted Boltzmann
+        Machines"; X. Glorot, A. Bordes, Y. Bengio (2011), "Deep Sparse Rectifier Neural
+        Networks".
+    """
+    return np.maximum(_x(x), 0.0)
+
+
+def _relu_grad(x: object) -> np.ndarray:
+    x = _x(x)
+    return (x > 0).astype(x.dtype)
+
+
+def leaky_relu(x: object, alpha: float = 0.01) -> np.ndarray:
+    r"""Leaky ReLU with a fixed negative slope :math:`\alpha > 0`.
+
+    .. math::
+
+        f(x) = \begin{cases} x & x > 0 \\ \alpha x & x \le 0 \end{cases}, \qquad
+        f'(x) = \begin{cases} 1 & x > 0 \\ \alpha & x \le 0 \end{cases}
+
+    The default :math:`\alpha = 0.01` is the slope of Maas et al. (2013). Keras uses other
+    defaults: ``keras.activations.leaky_relu(x, negative_slope=0.2)`` and
+    ``keras.layers.LeakyReLU(negative_slope=0.3)``; pass ``alpha`` to match them.
+
+    Args:
+        x: array of any shape.
+        alpha: negative slope, > 0 (for :math:`\alpha = 0` use :func:`relu`).
+
+    Returns:
+        Array of the shape of ``x``.
+
+    References:
+        A. L. Maas, A. Y. Hannun, A. Y. Ng (2013), "Rectifier Nonlinearities Improve Neural
+        Network Acoustic Models".
+    """
+    x = _x(x)
+    alpha = check_positive(alpha, "alpha")
+    return np.where(x > 0, x, alpha * x)
+
+
+def _leaky_relu_grad(x: object, alpha: float = 0.01) -> np.ndarray:
+    x = _x(x)
+    alpha = check_positive(alpha, "alpha")
+    return np.where(x > 0, 1.0, alpha).astype(x.dtype)
+
+
+def elu(x: object, alpha: float = 1.0) -> np.ndarray:
+    r"""Exponential linear unit.
+
+    .. math::
+
+        f(x) = \begin{cases} x & x > 0 \\ \alpha\,(e^{x} - 1) & x \le 0 \end{cases}, \qquad
+        f'(x) = \begin{cases} 1 & x > 0 \\ \alpha\, e^{x} & x \le 0 \end{cases}
+
+    The exponential is evaluated at :math:`\min(x, 0)` only, so it cannot overflow.
+    For :math:`\alpha = 1` the derivative is continuous; otherwise it jumps at 0.
+
+    Args:
+        x: array of any shape.
+        alpha: saturation value of the negative side (the output tends to
+            :math:`-\alpha`), > 0. Same default as ``keras.activations.elu``.
+
+    Returns:
+        Array of the shape of ``x``, values in :math:`(-\alpha, \infty)`.
+
+    References:
+        D.-A. Clevert, T. Unterthiner, S. Hochreiter (2016), "Fast and Accurate Deep Network
+        Learning by Exponential Linear Units (ELUs)".
+    """
+    x = _x(x)
+    alpha = check_positive(alpha, "alpha")
+    return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0.0)))
+
+
+def _elu_grad(x: object, alpha: float = 1.0) -> np.ndarray:
+    x = _x(x)
+    alpha = check_positive(alpha, "alpha")
+    return np.where(x > 0, 1.0, alpha * np.exp(np.minimum(x, 0.0))).astype(x.dtype)
+
+
+def selu(x: object) -> np.ndarray:
+    r"""Scaled exponential linear unit.
+
+    .. math::
+
+        f(x) = \lambda \begin{cases} x & x > 0 \\ \alpha\,(e^{x} - 1) & x \le 0 \end{cases},
+        \qquad
+        f'(x) = \lambda \begin{cases} 1 & x > 0 \\ \alpha\, e^{x} & x \le 0 \end{cases}
+
+    with :math:`\alpha = \alpha_{01} \approx 1.6732632` and
+    :math:`\lambda = \lambda_{01} \approx 1.0507010` (:data:`SELU_ALPHA`,
+    :data:`SELU_SCALE`), evaluated from the closed forms in Klambauer et al. (2017). They
+    make :math:`z \sim \mathcal{N}(0, 1)` a fixed point: :math:`\mathbb{E}[f(z)] = 0`,
+    :math:`\mathbb{E}[f(z)^2] = 1`. Keras (``tf.nn.selu``) uses the same values; its
+    docstring prints them rounded to 8 decimals.
+
+    Args:
+        x: array of any shape.
+
+    Returns:
+        Array of the shape of ``x``, values in :math:`(-\lambda\alpha, \infty)`.
+
+    References:
+        G. Klambauer, T. Unterthiner, A. Mayr, S. Hochreiter (2017), "Self-Normalizing
+        Neural Networks".
+    """
+    return SELU_SCALE * elu(x, SELU_ALPHA)
+
+
+def _selu_grad(x: object) -> np.ndarray:
+    # At the kink x = 0 TensorFlow returns the right derivative lambda (unlike for ELU).
+    x = _x(x)
+    left = SELU_SCALE * SELU_ALPHA * np.exp(np.minimum(x, 0.0))
+    return np.where(x >= 0, SELU_SCALE, left).astype(x.dtype)
+
+
+def softplus(x: object) -> np.ndarray:
+    r"""Softplus, a smooth ReLU.
+
+    .. math::
+
+        f(x) = \log(1 + e^{x}), \qquad f'(x) = \sigma(x)
+
+    Computed as ``np.logaddexp(0, x)``, which never overflows.
+
+    Args:
+        x: array of any shape.
+
+    Returns:
+        Array of the shape of ``x``, values in :math:`(0, \infty)`.
+
+    References:
+        C. Dugas, Y. Bengio, F. Bélisle, C. Nadeau, R. Garcia (2001), "Incorporating
+        Second-Order Functional Knowledge for Better Option Pricing".
+    """
+    x = _x(x)
+    return np.logaddexp(np.zeros_like(x), x)
+
+
+def swish(x: object) -> np.ndarray:
+    r"""Swish / SiLU: the input times its sigmoid.
+
+    .. math::
+
+        f(x) = x\,\sigma(x), \qquad f'(x) = \sigma(x) + x\,\sigma'(x)
+
+    Not monotonic: it dips to a minimum of :math:`-W(1/e) \approx -0.2785` at
+    :math:`x \approx -1.2785`. ``silu`` is the same function (Keras calls it ``silu``).
+
+    Args:
+        x: array of any shape.
+
+    Returns:
+        Array of the shape of ``x``.
+
+    References:
+        P. Ramachandran, B. Zoph, Q. V. Le (2017), "Searching for Activation Functions";
+        S. Elfwing, E. Uchibe, K. Doya (2018), "Sigmoid-Weighted Linear Units for Neural
+        Network Function Approximation in Reinforcement Learning".
+    """
+    x = _x(x)
+    return x * sigmoid(x)
+
+
+silu = swish
+
+
+def _swish_grad(x: object) -> np.ndarray:
+    x = _x(x)
+    return sigmoid(x) + x * _sigmoid_grad_stable(x)
+
+
+def gelu(x: object) -> np.ndarray:
+    r"""Gaussian error linear unit, exact form.
+
+    .. math::
+
+        f(x) = x\,\Phi(x) = \frac{x}{2}\,\mathrm{erfc}\!\left(-\frac{x}{\sqrt 2}\right),
+        \qquad f'(x) = \Phi(x) + x\,\varphi(x),
+        \quad \varphi(x) = \frac{e^{-x^2/2}}{\sqrt{2\pi}}
+
+    :math:`\Phi` is evaluated through ``math.erfc`` (exact to double precision, no SciPy),
+    which unlike :math:`(1 + \mathrm{erf})/2` stays accurate in the left tail. This is
+    ``keras.activations.gelu`` with its default ``approximate=False``; for the tanh
+    approximation see :func:`gelu_tanh`. Not monotonic (minimum :math:`\approx -0.1700`
+    at :math:`x \approx -0.752`).
+
+    Args:
+        x: array of any shape.
+
+    Returns:
+        Array of the shape of ``x``.
+
+    References:
+        D. Hendrycks, K. Gimpel (2016), "Gaussian Error Linear Units (GELUs)".
+    """
+    x = _x(x)
+    return x * _std_normal_cdf(x)
+
+
+def _gelu_grad(x: object) -> np.ndarray:
+    x = _x(x)
+    return _std_normal_cdf(x) + x * _std_normal_pdf(x)
+
+
+def _gelu_tanh_inner(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    # z = 2u with u = sqrt(2/pi)(x + 0.044715 x^3), and dz/dx. For |x| > 100 the sigmoid of z
+    # is exactly 0 or 1 in float64, so clipping x there changes nothing and keeps x^3 finite.
+    c = np.clip(x, -100.0, 100.0)
+    z = 2.0 * _GELU_C * (c + _GELU_K * c**3)
+    dz = 2.0 * _GELU_C * (1.0 + 3.0 * _GELU_K * c**2)
+    return z, dz
+
+
+def gelu_tanh(x: object) -> np.ndarray:
+    r"""GELU, tanh approximation.
+
+    .. math::
+
+        f(x) = \frac{x}{2}\left(1 + \tanh u\right) = x\,\sigma(2u), \quad
+        u = \sqrt{2/\pi}\,\left(x + 0.044715\,x^3\right), \qquad
+        f'(x) = \sigma(2u) + x\,\sigma'(2u)\, 2u'(x)
+
+    The identity :math:`(1 + \tanh u)/2 = \sigma(2u)` avoids cancellation for negative
+    :math:`x`. This is ``keras.activations.gelu(x, approximate=True)`` and the default of
+    ``keras.ops.gelu``.
+
+    Args:
+        x: array of any shape.
+
+    Returns:
+        Array of the shape of ``x``.
+
+    References:
+        D. Hendrycks, K. Gimpel (2016), "Gaussian Error Linear Units (GELUs)".
+    """
+    x = _x(x)
+    z, _ = _gelu_tanh_inner(x)
+    return x * sigmoid(z)
+
+
+def _gelu_tanh_grad(x: object) -> np.ndarray:
+    x = _x(x)
+    z, dz = _gelu_tanh_inner(x)
+    return sigmoid(z) + x * _sigmoid_grad_stable(z) * dz
+
+
+def hard_sigmoid(x: object) -> np.ndarray:
+    r"""Hard sigmoid, the Keras 3 / MobileNetV3 definition (slope 1/6).
+
+    .. math::
+
+        f(x) = \min\!\left(\max\!\left(\frac{x + 3}{6}, 0\right), 1\right)
+        = \frac{\mathrm{relu6}(x + 3)}{6}, \qquad
+        f'(x) = \begin{cases} 1/6 & -3 < x < 3 \\ 0 & \text{otherwise} \end{cases}
+
+    Keras 2 (and some texts) used :math:`\mathrm{clip}(0.2x + 0.5, 0, 1)` instead; dlcore
+    follows current Keras.
+
+    Args:
+        x: array of any shape.
+
+    Returns:
+        Array of the shape of ``x``, values in :math:`[0, 1]`.
+
+    References:
+        A. Howard et al. (2019), "Searching for MobileNetV3".
+    """
+    x = _x(x)
+    return np.clip((x + 3.0) / 6.0, 0.0, 1.0)
+
+
+def _hard_sigmoid_grad(x: object) -> np.ndarray:
+    x = _x(x)
+    return np.where((x > -3.0) & (x < 3.0), 1.0 / 6.0, 0.0).astype(x.dtype)
+
+
+def linear(x: object) -> np.ndarray:
+    r"""Identity (no activation).
+
+    .. math::
+
+        f(x) = x, \qquad f'(x) = 1
+
+    Args:
+        x: array of any shape.
+
+    Returns:
+        A copy of ``x`` as a float array.
+
+    References:
+        Stacked linear layers collapse to one linear map; see e.g. I. Goodfellow,
+        Y. Bengio, A. Courville (2016), "Deep Learning", ch. 6.
+    """
+    return _x(x).copy()
+
+
+def _linear_grad(x: object) -> np.ndarray:
+    return np.ones_like(_x(x))
+
+
+def step(x: object) -> np.ndarray:
+    r"""Heaviside step, the threshold unit of the perceptron (for the history).
+
+    .. math::
+
+        f(x) = \begin{cases} 1 & x > 0 \\ 0 & x \le 0 \end{cases}, \qquad f'(x) = 0
+        \ (x \ne 0)
+
+    The derivative is zero wherever it exists, which is why gradient descent cannot train
+    a network of step units. dlcore returns 0 at :math:`x = 0` as well.
+
+    Args:
+        x: array of any shape.
+
+    Returns:
+        Array of the shape of ``x``, values in :math:`\{0, 1\}`.
+
+    References:
+        F. Rosenblatt (1958), "The Perceptron: A Probabilistic Model for Information Storage
+        and Organization in the Brain".
+    """
+    x = _x(x)
+    return (x > 0).astype(x.dtype)
+
+
+def _zero_grad(x: object) -> np.ndarray:
+    return np.zeros_like(_x(x))
+
+
+# --- the registry ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Activation:
+    r"""An elementwise activation: value, derivative and descriptive properties.
+
+    Made by :func:`get`. The properties are statements that the tests check numerically.
+
+    Attributes:
+        name: the registry name, e.g. ``"relu"``.
+        fn: :math:`x \mapsto f(x)`, elementwise, any shape.
+        grad: :math:`x \mapsto f'(x)`, elementwise, any shape.
+        output_range: the set of values, e.g. ``"(0, 1)"``; a bracket is closed where the
+            value is attained; numeric bounds that are not round numbers are rounded
+            outward to 4 decimals.
+        zero_centered: :math:`f(0) = 0` and :math:`f` takes both signs, so outputs can
+            average to zero.
+        saturation: where :math:`f'(x) \to 0`: ``"none"``, ``"one-sided"`` (as
+            :math:`x \to -\infty`) or ``"two-sided"``.
+        monotonic: :math:`f` is non-decreasing.
+        smooth: :math:`f` is continuously differentiable (no kink, no jump).
+        dead_region: :math:`f'(x) = 0` exactly on a whole interval, so a unit stuck there
+            receives no gradient.
+        params: the parameters bound into ``fn`` and ``grad`` (e.g. ``{"alpha": 0.01}``).
+    """
+
+    name: str
+    fn: Callable[[np.ndarray], np.ndarray]
+    grad: Callable[[np.ndarray], np.ndarray]
+    output_range: str
+    zero_centered: bool
+    saturation: str
+    monotonic: bool
+    smooth: bool
+    dead_region: bool
+    params: dict = field(default_factory=dict)
+
+
+def _fmt(v: float) -> str:
+    s = f"{v:g}"
+    return s if float(s) == v else repr(v)
+
+
+# name -> (fn, grad, parameter defaults, properties(params) -> dict)
+_Props = Callable[[dict], dict]
+
+
+def _props(rng: str, zc: bool, sat: str, mono: bool, smooth: bool, dead: bool) -> _Props:
+    values = {
+        "output_range": rng,
+        "zero_centered": zc,
+        "saturation": sat,
+        "monotonic": mono,
+        "smooth": smooth,
+        "dead_region": dead,
+    }
+    return lambda _params: values
+
+
+def _elu_props(params: dict) -> dict:
+    alpha = params["alpha"]
+    return {
+        "output_range": f"({_fmt(-alpha)}, inf)",
+        "zero_centered": True,
+        "saturation": "one-sided",
+        "monotonic": True,
+        "smooth": alpha == 1.0,
+        "dead_region": False,
+    }
+
+
+_SELU_LOW = math.floor(-SELU_SCALE * SELU_ALPHA * 1e4) / 1e4  # -1.7581, rounded outward
+
+_REGISTRY: dict[str, tuple[Callable, Callable, dict, _Props]] = {
+    "sigmoid": (
+        sigmoid,
+        _sigmoid_grad,
+        {},
+        _props("(0, 1)", False, "two-sided", True, True, False),
+    ),
+    "tanh": (tanh, _tanh_grad, {}, _props("(-1, 1)", True, "two-sided", True, True, False)),
+    "relu": (relu, _relu_grad, {}, _props("[0, inf)", False, "one-sided", True, False, True)),
+    "leaky_relu": (
+        leaky_relu,
+        _leaky_relu_grad,
+        {"alpha": 0.01},
+        _props("(-inf, inf)", True, "none", True, False, False),
+    ),
+    "elu": (elu, _elu_grad, {"alpha": 1.0}, _elu_props),
+    "selu": (
+        selu,
+        _selu_grad,
+        {},
+        _props(f"({_SELU_LOW:.4f}, inf)", True, "one-sided", True, False, False),
+    ),
+    "softplus": (
+        softplus,
+        sigmoid,
+        {},
+        _props("(0, inf)", False, "one-sided", True, True, False),
+    ),
+    "swish": (
+        swish,
+        _swish_grad,
+        {},
+        _props("[-0.2785, inf)", True, "one-sided", False, True, False),
+    ),
+    "silu": (
+        silu,
+        _swish_grad,
+        {},
+        _props("[-0.2785, inf)", True, "one-sided", False, True, False),
+    ),
+    "gelu": (
+        gelu,
+        _gelu_grad,
+        {},
+        _props("[-0.1700, inf)", True, "one-sided", False, True, False),
+    ),
+    "gelu_tanh": (
+        gelu_tanh,
+        _gelu_tanh_grad,
+        {},
+        _props("[-0.1701, inf)", True, "one-sided", False, True, False),
+    ),
+    "hard_sigmoid": (
+        hard_sigmoid,
+        _hard_sigmoid_grad,
+        {},
+        _props("[0, 1]", False, "two-sided", True, False, True),
+    ),
+    "linear": (linear, _linear_grad, {}, _props("(-inf, inf)", True, "none", True, True, False)),
+    "step": (step, _zero_grad, {}, _props("{0, 1}", False, "two-sided", True, False, True)),
+}
+
+
+def names() -> list[str]:
+    """Names of the elementwise activations that :func:`get` accepts.
+
+    Returns:
+        List of lower-case names, in the order of the course's property table.
+    """
+    return list(_REGISTRY)
+
+
+def get(name: str | Activation, **params: float) -> Activation:
+    r"""Look up an elementwise activation by name.
+
+    Args:
+        name: one of :func:`names` (``"relu"``, ``"gelu"``, ...); an :class:`Activation`
+            is returned unchanged.
+        **params: parameters of the activation: ``alpha`` for ``"leaky_relu"`` (default
+            0.01) and ``"elu"`` (default 1.0); the others take none.
+
+    Returns:
+        An :class:`Activation` with ``fn``, ``grad`` and its properties.
+
+    Raises:
+        ValueError: unknown name (the message lists the valid ones) or a bad parameter value.
+        TypeError: a parameter the activation does not take.
+
+    Example:
+        ``get("leaky_relu", alpha=0.2).grad(np.array([-1.0, 1.0]))`` gives ``[0.2, 1.0]``.
+    """
+    if isinstance(name, Activation) and not params:
+        return name
+    name = check_choice(name, "name", _REGISTRY)
+    fn, grad, defaults, props = _REGISTRY[name]
+    unknown = sorted(set(params) - set(defaults))
+    if unknown:
+        takes = sorted(defaults) or "no parameters"
+        raise TypeError(
+            f"activation {name!r} got unexpected parameter(s) {unknown}; takes {takes}"
+        )
+    bound = {**defaults, **params}
+    for key, value in bound.items():
+        bound[key] = check_positive(value, key)
+    if bound:
+        fn, grad = partial(fn, **bound), partial(grad, **bound)
+    return Activation(name=name, fn=fn, grad=grad, params=bound, **props(bound))
+
+
+# --- PReLU -----------------------------------------------------------------------------
+
+
+def _prelu_args(x: object, alpha: object) -> tuple[np.ndarray, np.ndarray]:
+    x = _x(x)
+    alpha = as_float_array(alpha, "alpha", ndim=(0, 1))
+    if alpha.ndim == 1:
+        if x.ndim == 0 or alpha.shape[0] != x.shape[-1]:
+            raise ValueError(
+                "alpha must be a scalar or have shape (D,) with D = x.shape[-1] "
+                f"(one slope per feature), got alpha {alpha.shape} for x {x.shape}"
+            )
+    if not np.all(np.isfinite(alpha)):
+        raise ValueError("alpha must be finite")
+    return x, alpha
+
+
+def prelu_forward(x: object, alpha: object) -> np.ndarray:
+    r"""Parametric ReLU: a leaky ReLU whose negative slope is learned, one per feature.
+
+    .. math::
+
+        y_{nd} = \begin{cases} x_{nd} & x_{nd} > 0 \\ \alpha_d\, x_{nd} & x_{nd} \le 0
+        \end{cases}
+
+    He et al. (2015) initialise :math:`\alpha = 0.25`; ``keras.layers.PReLU`` initialises
+    it to 0 (its ``alpha_initializer="Zeros"``). The forward pass matches
+    ``keras.layers.PReLU`` with per-feature slopes.
+
+    Args:
+        x: array of shape (..., D), e.g. (N, D).
+        alpha: slopes, shape (D,) (one per feature) or a scalar (shared).
+
+    Returns:
+        Array of the shape of ``x``.
+
+    References:
+        K. He, X. Zhang, S. Ren, J. Sun (2015), "Delving Deep into Rectifiers: Surpassing
+        Human-Level Performance on ImageNet Classification".
+    """
+    x, alpha = _prelu_args(x, alpha)
+    return np.where(x > 0, x, alpha * x)
+
+
+def prelu_backward(dout: object, x: object, alpha: object) -> tuple[np.ndarray, np.ndarray]:
+    r"""Backward pass of :func:`prelu_forward`: gradients w.r.t. the input and the slopes.
+
+    .. math::
+
+        \frac{\partial L}{\partial x_{nd}} = g_{nd} \begin{cases} 1 & x_{nd} > 0 \\
+        \alpha_d & x_{nd} \le 0 \end{cases}, \qquad
+        \frac{\partial L}{\partial \alpha_d} = \sum_{n} g_{nd}\, x_{nd}\,
+        [x_{nd} \le 0]
+
+    where :math:`g = \partial L / \partial y` and the sum runs over every axis but the
+    last (over all entries when ``alpha`` is a scalar).
+
+    Args:
+        dout: upstream gradient, shape of ``x``.
+        x: the forward input, shape (..., D).
+        alpha: slopes, shape (D,) or scalar.
+
+    Returns:
+        ``(dx, dalpha)`` with the shapes of ``x`` and ``alpha``.
+
+    References:
+        K. He, X. Zhang, S. Ren, J. Sun (2015), "Delving Deep into Rectifiers".
+    """
+    x, alpha = _prelu_args(x, alpha)
+    dout = as_float_array(dout, "dout")
+    check_shape(dout, x.shape, "dout")
+    neg = x <= 0
+    dx = np.where(neg, alpha * dout, dout)
+    contrib = np.where(neg, dout * x, 0.0)
+    if alpha.ndim == 0:
+        dalpha = np.asarray(np.sum(contrib))
+    else:
+        dalpha = contrib.reshape(-1, alpha.shape[0]).sum(axis=0)
+    return dx, dalpha
+
+
+# --- RReLU -----------------------------------------------------------------------------
+
+
+class RReLU:
+    r"""Randomized leaky ReLU: random negative slopes while training, their mean at test.
+
+    Training: each entry gets its own slope :math:`a \sim U(\text{lower}, \text{upper})`,
+    drawn afresh on every forward pass; inference: the mean slope
+    :math:`\bar a = (\text{lower} + \text{upper})/2`.
+
+    .. math::
+
+        y = \begin{cases} x & x > 0 \\ a\,x & x \le 0 \end{cases}
+
+    **Parametrisation vs the paper.** Xu et al. (2015) write :math:`y = x / a'` with
+    :math:`a' \sim U(l, u)`, :math:`l = 3`, :math:`u = 8`, and at test time divide by the
+    mean :math:`(l + u)/2 = 5.5`, i.e. a test slope :math:`1/5.5 = 2/(l+u) \approx 0.1818`.
+    dlcore (like PyTorch) draws the *slope* itself uniformly; the defaults
+    :math:`[1/8, 1/3] = [1/u, 1/l]` cover the same range of slopes, but the distribution
+    differs and the test slope is the arithmetic mean
+    :math:`(1/8 + 1/3)/2 = 11/48 \approx 0.2292`, not 1/5.5. The paper's 1/5.5 is the
+    *harmonic* mean :math:`2/(1/\text{lower} + 1/\text{upper})` of dlcore's bounds. dlcore's
+    choice makes the inference output the exact expectation of the training output,
+    :math:`\mathbb{E}[a x] = \bar a x`; in the paper's parametrisation the expected slope is
+    :math:`\mathbb{E}[1/a'] = \ln(u/l)/(u - l) \approx 0.1962`, not 1/5.5.
+
+    The ``slopes`` returned by :meth:`forward` are the local derivatives
+    :math:`\partial y/\partial x` (1 where :math:`x > 0`), so :math:`y = \text{slopes}\cdot x`
+    and :meth:`backward` needs nothing else.
+
+    Args:
+        lower: smallest slope, >= 0.
+        upper: largest slope, >= ``lower``.
+
+    References:
+        B. Xu, N. Wang, T. Chen, M. Li (2015), "Empirical Evaluation of Rectified
+        Activations in Convolutional Network".
+    """
+
+    def __init__(self, lower: float = 1.0 / 8.0, upper: float = 1.0 / 3.0) -> None:
+        self.lower = check_positive(lower, "lower", allow_zero=True)
+        self.upper = check_real(upper, "upper")
+        if self.upper < self.lower:
+            raise ValueError(f"upper must be >= lower ({self.lower}), got {self.upper}")
+
+    @property
+    def inference_slope(self) -> float:
+        """The slope used when ``training=False``: ``(lower + upper) / 2``."""
+        return 0.5 * (self.lower + self.upper)
+
+    def forward(
+        self, x: object, *, training: bool, rng: np.random.Generator | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        r"""Apply RReLU.
+
+        Args:
+            x: array of any shape.
+            training: ``True`` draws random slopes (needs ``rng``); ``False`` uses
+                :attr:`inference_slope`.
+            rng: ``numpy.random.Generator``, required when training.
+
+        Returns:
+            ``(out, slopes)``, both of the shape of ``x``; ``slopes`` is
+            :math:`\partial\,\mathrm{out} / \partial x`.
+        """
+        x = _x(x)
+        if not isinstance(training, bool):
+            raise TypeError(f"training must be a bool, got {type(training).__name__}")
+        if training:
+            rng = check_rng(rng)
+            neg = rng.uniform(self.lower, self.upper, size=x.shape)
+        else:
+            neg = self.inference_slope
+        slopes = np.where(x > 0, 1.0, neg).astype(x.dtype)
+        return slopes * x, slopes
+
+    def backward(self, dout: object, slopes: object) -> np.ndarray:
+        r"""Gradient w.r.t. the input: :math:`\partial L/\partial x = g \cdot \text{slopes}`.
+
+        Args:
+            dout: upstream gradient, shape of ``slopes``.
+            slopes: second output of :meth:`forward`.
+
+        Returns:
+            Array of the shape of ``dout``.
+        """
+        slopes = as_float_array(slopes, "slopes")
+        dout = as_float_array(dout, "dout")
+        check_shape(dout, slopes.shape, "dout")
+        return dout * slopes
+
+
+# --- maxout ----------------------------------------------------------------------------
+
+
+def maxout_forward(
+    x: object, W: object, b: object
+) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    r"""Maxout unit: the maximum of :math:`k` affine pieces.
+
+    .. math::
+
+        z_{njo} = \sum_d x_{nd} W_{jdo} + b_{jo}, \qquad y_{no} = \max_{j=1..k} z_{njo}
+
+    Args:
+        x: input, shape (N, D_in).
+        W: weights of the k pieces, shape (k, D_in, D_out).
+        b: biases, shape (k, D_out).
+
+    Returns:
+        ``(out, cache)``: ``out`` of shape (N, D_out) and an opaque cache for
+        :func:`maxout_backward`.
+
+    References:
+        I. J. Goodfellow, D. Warde-Farley, M. Mirza, A. Courville, Y. Bengio (2013),
+        "Maxout Networks".
+    """
+    x = as_float_array(x, "x", ndim=2)
+    W = as_float_array(W, "W", ndim=3)
+    b = as_float_array(b, "b", ndim=2)
+    k, _, d_out = W.shape
+    check_shape(W, (None, x.shape[1], None), "W")
+    check_shape(b, (k, d_out), "b")
+    z = np.einsum("nd,kdo->nko", x, W) + b
+    winner = np.argmax(z, axis=1)  # (N, D_out): index of the active piece
+    out = np.take_along_axis(z, winner[:, None, :], axis=1)[:, 0, :]
+    return out, (x, W, winner)
+
+
+def maxout_backward(
+    dout: object, cache: tuple[np.ndarray, np.ndarray, np.ndarray]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    r"""Backward pass of :func:`maxout_forward`.
+
+    The gradient flows only through the winning piece :math:`j^* = \arg\max_j z_{njo}`
+    (ties go to the first):
+
+    .. math::
+
+        \frac{\partial L}{\partial z_{njo}} = g_{no}\,[j = j^*_{no}], \quad
+        \frac{\partial L}{\partial W_{jdo}} = \sum_n x_{nd} \frac{\partial L}{\partial
+        z_{njo}}, \quad
+        \frac{\partial L}{\partial b_{jo}} = \sum_n \frac{\partial L}{\partial z_{njo}}, \quad
+        \frac{\partial L}{\partial x_{nd}} = \sum_{j,o} \frac{\partial L}{\partial z_{njo}}
+        W_{jdo}
+
+    Args:
+        dout: upstream gradient :math:`g`, shape (N, D_out).
+        cache: from :func:`maxout_forward`.
+
+    Returns:
+        ``(dx, dW, db)`` with shapes (N, D_in), (k, D_in, D_out), (k, D_out).
+    """
+    x, W, winner = cache
+    dout = as_float_array(dout, "dout", ndim=2)
+    check_shape(dout, winner.shape, "dout")
+    k = W.shape[0]
+    dz = (np.arange(k)[None, :, None] == winner[:, None, :]) * dout[:, None, :]
+    dW = np.einsum("nd,nko->kdo", x, dz)
+    db = dz.sum(axis=0)
+    dx = np.einsum("nko,kdo->nd", dz, W)
+    return dx, dW, db
+
+
+# --- softmax ---------------------------------------------------------------------------
+
+
+def softmax(x: object, axis: int = -1) -> np.ndarray:
+    r"""Softmax along one axis.
+
+    .. math::
+
+        y_i = \frac{e^{x_i - m}}{\sum_j e^{x_j - m}}, \qquad m = \max_j x_j
+
+    Subtracting the maximum does not change the result and keeps every exponent
+    :math:`\le 0`, so nothing overflows.
+
+    Args:
+        x: array of any shape, e.g. logits (N, C).
+        axis: the axis that sums to one.
+
+    Returns:
+        Array of the shape of ``x``, positive, summing to 1 along ``axis``.
+
+    References:
+        J. S. Bridle (1990), "Probabilistic Interpretation of Feedforward Classification
+        Network Outputs, with Relationships to Statistical Pattern Recognition".
+    """
+    x = _x(x)
+    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+def softmax_backward(dout: object, y: object, axis: int = -1) -> np.ndarray:
+    r"""Vector-Jacobian product of softmax, given its output :math:`y`.
+
+    With :math:`\partial y_i / \partial x_j = y_i(\delta_{ij} - y_j)`:
+
+    .. math::
+
+        \frac{\partial L}{\partial x_j} = y_j \Big(g_j - \sum_i g_i\, y_i\Big)
+
+    Args:
+        dout: upstream gradient :math:`g = \partial L / \partial y`, shape of ``y``.
+        y: ``softmax(x, axis)``.
+        axis: the softmax axis.
+
+    Returns:
+        Array of the shape of ``y``.
+
+    References:
+        J. S. Bridle (1990), see :func:`softmax`.
+    """
+    y = as_float_array(y, "y")
+    dout = as_float_array(dout, "dout")
+    check_shape(dout, y.shape, "dout")
+    return y * (dout - np.sum(dout * y, axis=axis, keepdims=True))
