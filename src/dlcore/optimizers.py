@@ -1,0 +1,463 @@
+r"""Gradient-descent optimizers with Keras' argument names, defaults and update rules.
+
+Every optimizer has the same interface::
+
+    opt = Adam(learning_rate=1e-3)
+    opt.step(params, grads)   # two dicts name -> array; params updated in place
+
+Per-parameter state (momentum, squared-gradient averages, ...) is created lazily the
+first time a name is seen and kept in ``opt.state[name]``; ``opt.iterations`` counts
+the steps taken. ``learning_rate`` is a positive float or a schedule, i.e. any
+callable ``step -> lr`` (see :mod:`dlcore.schedules`); like Keras, the schedule is
+called with the number of steps already taken (0 for the first step).
+
+Each class implements exactly the update rule of the ``keras.optimizers`` class of the
+same name (Keras 3) in float64, and its docstring says where that rule differs from
+the paper that introduced the method. In the formulas :math:`g_t` is the gradient,
+:math:`\theta` the parameter, :math:`\eta` the learning rate and :math:`t` the
+1-based step number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from dlcore._validation import (
+    as_float_array,
+    check_choice,
+    check_in_range,
+    check_positive,
+    check_same_keys,
+    check_shape,
+)
+
+__all__ = ["SGD", "Adadelta", "Adagrad", "Adam", "Optimizer", "RMSprop", "get"]
+
+LearningRate = float | Callable[[int], float]
+
+
+def _check_unit_interval(value: object, name: str, *, allow_one: bool = False) -> float:
+    """A decay rate or momentum coefficient: in [0, 1) (or [0, 1])."""
+    return check_in_range(value, name, 0.0, 1.0, high_inclusive=allow_one)
+
+
+def _check_flag(value: object, name: str) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be True or False, got {type(value).__name__}")
+    return value
+
+
+class Optimizer:
+    """Base class: argument checks, lazy per-parameter state and the step counter.
+
+    Subclasses define ``_slots`` (names of the state arrays, created as zeros unless
+    ``_init_slot`` says otherwise) and ``_update(param, grad, state, lr)``, which
+    changes ``param`` in place.
+    """
+
+    _slots: tuple[str, ...] = ()
+
+    def __init__(self, learning_rate: LearningRate) -> None:
+        if callable(learning_rate):
+            self.learning_rate = learning_rate
+        else:
+            self.learning_rate = check_positive(learning_rate, "learning_rate")
+        self.iterations = 0
+        self.state: dict[str, dict[str, np.ndarray]] = {}
+
+    def current_learning_rate(self) -> float:
+        """The learning rate the next :meth:`step` will use.
+
+        For a schedule this is ``learning_rate(iterations)``; the result must be a
+        finite number ``>= 0`` (a schedule may decay to exactly 0).
+        """
+        if not callable(self.learning_rate):
+            return self.learning_rate
+        return check_positive(
+            self.learning_rate(self.iterations),
+            f"learning_rate({self.iterations}) (the schedule's value)",
+            allow_zero=True,
+        )
+
+    def _init_slot(self, name: str, param: np.ndarray) -> np.ndarray:
+        return np.zeros(param.shape, dtype=param.dtype)
+
+    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict, lr: float) -> None:
+        raise NotImplementedError  # pragma: no cover - every subclass defines it
+
+    def step(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
+        """Apply one update to every array in ``params`` (in place) and count the step.
+
+        Args:
+            params: dict name -> floating-point numpy array (changed in place).
+            grads: dict with the same names -> gradient arrays of the same shapes.
+
+        Everything is checked before anything is changed, so a bad call leaves the
+        parameters and the optimizer state untouched.
+        """
+        check_same_keys(params, grads, "params", "grads")
+        checked = []
+        for key, param in params.items():
+            if not isinstance(param, np.ndarray) or param.dtype.kind != "f":
+                raise TypeError(
+                    f"params[{key!r}] must be a floating-point numpy array (it is updated "
+                    f"in place), got {type(param).__name__}"
+                )
+            grad = as_float_array(grads[key], f"grads[{key!r}]")
+            check_shape(grad, param.shape, f"grads[{key!r}]")
+            if key in self.state:
+                some_slot = next(iter(self.state[key].values()), None)
+                if some_slot is not None and some_slot.shape != param.shape:
+                    raise ValueError(
+                        f"params[{key!r}] has shape {param.shape}, but this optimizer's "
+                        f"state for {key!r} was created for shape {some_slot.shape}"
+                    )
+            checked.append((key, param, grad))
+        lr = self.current_learning_rate()
+        for key, param, grad in checked:
+            if key not in self.state:
+                self.state[key] = {s: self._init_slot(s, param) for s in self._slots}
+            self._update(param, grad, self.state[key], lr)
+        self.iterations += 1
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(learning_rate={self.learning_rate!r})"
+
+
+class SGD(Optimizer):
+    r"""Stochastic gradient descent, optionally with (Nesterov) momentum.
+
+    Keras' velocity :math:`v` (``momentum`` :math:`\mu`, initial :math:`v = 0`)
+    already contains the learning rate and the minus sign:
+
+    .. math::
+
+        v_t = \mu v_{t-1} - \eta g_t, \qquad
+        \theta_t = \theta_{t-1} + v_t \quad \text{(heavy ball)}, \qquad
+        \theta_t = \theta_{t-1} + \mu v_t - \eta g_t \quad \text{(Nesterov)} .
+
+    With :math:`\mu = 0` this is plain :math:`\theta_t = \theta_{t-1} - \eta g_t`.
+
+    *Sign convention.* Polyak's heavy ball is often written with a positive
+    "momentum buffer" :math:`b_t = \mu b_{t-1} + g_t`, :math:`\theta_t = \theta_{t-1} -
+    \eta b_t` (PyTorch). Keras' :math:`v_t = -\eta b_t`, so the two give the same
+    trajectory for a constant :math:`\eta` but differ when :math:`\eta` changes (Keras
+    keeps the old step sizes inside :math:`v`); dlcore follows Keras.
+
+    *Nesterov.* Sutskever et al. (2013) evaluate the gradient at the look-ahead point
+    :math:`\theta + \mu v`. Keras (and dlcore) use the equivalent reformulation in
+    the look-ahead variable (Bengio et al., 2013), which needs only the gradient at
+    the stored parameters: the step is :math:`\mu v_t - \eta g_t`.
+
+    Args:
+        learning_rate: :math:`\eta > 0` or a schedule. Keras default 0.01.
+        momentum: :math:`\mu \in [0, 1]`. Default 0.
+        nesterov: use Nesterov momentum. Default False.
+
+    References:
+        Polyak, B. T. (1964). Some methods of speeding up the convergence of iteration
+        methods. USSR Computational Mathematics and Mathematical Physics 4(5).
+
+        Nesterov, Y. (1983). A method for solving the convex programming problem with
+        convergence rate O(1/k^2). Soviet Mathematics Doklady 27.
+
+        Sutskever, I., Martens, J., Dahl, G. and Hinton, G. (2013). On the importance of
+        initialization and momentum in deep learning. ICML.
+
+        Bengio, Y., Boulanger-Lewandowski, N. and Pascanu, R. (2013). Advances in
+        optimizing recurrent networks. ICASSP.
+    """
+
+    def __init__(
+        self, learning_rate: LearningRate = 0.01, momentum: float = 0.0, nesterov: bool = False
+    ) -> None:
+        super().__init__(learning_rate)
+        self.momentum = _check_unit_interval(momentum, "momentum", allow_one=True)
+        self.nesterov = _check_flag(nesterov, "nesterov")
+        self._slots = ("velocity",) if self.momentum != 0 else ()
+
+    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict, lr: float) -> None:
+        if self.momentum == 0:
+            param -= lr * grad
+            return
+        v = state["velocity"]
+        v *= self.momentum
+        v -= lr * grad
+        if self.nesterov:
+            param += self.momentum * v - lr * grad
+        else:
+            param += v
+
+
+class Adagrad(Optimizer):
+    r"""AdaGrad: per-coordinate step sizes from the sum of squared gradients.
+
+    .. math::
+
+        a_t = a_{t-1} + g_t^2, \qquad
+        \theta_t = \theta_{t-1} - \frac{\eta\, g_t}{\sqrt{a_t + \epsilon}},
+
+    starting from :math:`a_0` = ``initial_accumulator_value``.
+
+    *Keras vs. paper.* Duchi et al. (2011) start from :math:`a_0 = 0` and add
+    :math:`\delta` *outside* the square root, :math:`\eta g_t / (\delta + \sqrt{a_t})`.
+    Keras starts the accumulator at 0.1 and adds :math:`\epsilon` *inside* the root;
+    dlcore follows Keras (pinned by a test).
+
+    Args:
+        learning_rate: :math:`\eta > 0` or a schedule. Keras default 0.001.
+        initial_accumulator_value: :math:`a_0 \ge 0`. Default 0.1.
+        epsilon: :math:`\epsilon > 0`. Default 1e-7.
+
+    References:
+        Duchi, J., Hazan, E. and Singer, Y. (2011). Adaptive Subgradient Methods for
+        Online Learning and Stochastic Optimization. JMLR 12.
+    """
+
+    _slots = ("accumulator",)
+
+    def __init__(
+        self,
+        learning_rate: LearningRate = 0.001,
+        initial_accumulator_value: float = 0.1,
+        epsilon: float = 1e-7,
+    ) -> None:
+        super().__init__(learning_rate)
+        self.initial_accumulator_value = check_positive(
+            initial_accumulator_value, "initial_accumulator_value", allow_zero=True
+        )
+        self.epsilon = check_positive(epsilon, "epsilon")
+
+    def _init_slot(self, name: str, param: np.ndarray) -> np.ndarray:
+        return np.full(param.shape, self.initial_accumulator_value, dtype=param.dtype)
+
+    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict, lr: float) -> None:
+        acc = state["accumulator"]
+        acc += grad**2
+        param -= lr * grad / np.sqrt(acc + self.epsilon)
+
+
+class Adadelta(Optimizer):
+    r"""AdaDelta: RMSprop whose step size is the RMS of past updates.
+
+    .. math::
+
+        E[g^2]_t = \rho E[g^2]_{t-1} + (1-\rho) g_t^2, \qquad
+        \Delta_t = -\frac{\sqrt{E[\Delta^2]_{t-1} + \epsilon}}{\sqrt{E[g^2]_t + \epsilon}}\,
+        g_t,
+
+    .. math::
+
+        E[\Delta^2]_t = \rho E[\Delta^2]_{t-1} + (1-\rho) \Delta_t^2, \qquad
+        \theta_t = \theta_{t-1} + \eta \Delta_t .
+
+    *Keras vs. paper.* Zeiler (2012) has no learning rate (:math:`\eta = 1`): the
+    ratio of RMS values is meant to make it unnecessary. Keras multiplies the update
+    by ``learning_rate`` with default 0.001, so Keras' default Adadelta takes steps
+    1000 times smaller than the paper's; the accumulator :math:`E[\Delta^2]` stores the
+    *unscaled* :math:`\Delta_t`. dlcore follows Keras; pass ``learning_rate=1.0`` for
+    the paper's method (both pinned by tests).
+
+    Args:
+        learning_rate: :math:`\eta > 0` or a schedule. Keras default 0.001.
+        rho: decay rate :math:`\rho \in [0, 1)`. Default 0.95.
+        epsilon: :math:`\epsilon > 0`. Default 1e-7.
+
+    References:
+        Zeiler, M. D. (2012). ADADELTA: An Adaptive Learning Rate Method.
+        arXiv:1212.5701.
+    """
+
+    _slots = ("accumulated_grad", "accumulated_delta")
+
+    def __init__(
+        self, learning_rate: LearningRate = 0.001, rho: float = 0.95, epsilon: float = 1e-7
+    ) -> None:
+        super().__init__(learning_rate)
+        self.rho = _check_unit_interval(rho, "rho")
+        self.epsilon = check_positive(epsilon, "epsilon")
+
+    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict, lr: float) -> None:
+        eg2, ed2 = state["accumulated_grad"], state["accumulated_delta"]
+        rho, eps = self.rho, self.epsilon
+        eg2 *= rho
+        eg2 += (1.0 - rho) * grad**2
+        delta = -np.sqrt(ed2 + eps) * grad / np.sqrt(eg2 + eps)
+        ed2 *= rho
+        ed2 += (1.0 - rho) * delta**2
+        param += lr * delta
+
+
+class RMSprop(Optimizer):
+    r"""RMSprop: divide the gradient by a running RMS of recent gradients.
+
+    .. math::
+
+        v_t = \rho v_{t-1} + (1-\rho) g_t^2, \qquad
+        s_t = \frac{\eta\, g_t}{\sqrt{v_t + \epsilon}}, \qquad
+        \theta_t = \theta_{t-1} - s_t .
+
+    With ``centered=True`` the second moment is replaced by a variance estimate,
+    :math:`\bar g_t = \rho \bar g_{t-1} + (1-\rho) g_t` and
+    :math:`s_t = \eta g_t / \sqrt{v_t - \bar g_t^2 + \epsilon}` (Graves, 2013). With
+    ``momentum`` :math:`\mu > 0` the steps are accumulated,
+    :math:`m_t = \mu m_{t-1} + s_t`, :math:`\theta_t = \theta_{t-1} - m_t`.
+
+    *Keras vs. lecture.* Tieleman & Hinton (2012) divide by :math:`\sqrt{v_t}`;
+    Keras (and dlcore) add :math:`\epsilon` inside the root and start from
+    :math:`v_0 = 0` (no bias correction, so early steps are large:
+    :math:`s_1 = \eta g_1/\sqrt{(1-\rho) g_1^2 + \epsilon}`, pinned by a test).
+
+    Args:
+        learning_rate: :math:`\eta > 0` or a schedule. Keras default 0.001.
+        rho: decay rate :math:`\rho \in [0, 1)`. Default 0.9.
+        momentum: :math:`\mu \in [0, 1]`. Default 0.
+        epsilon: :math:`\epsilon > 0`. Default 1e-7.
+        centered: subtract the squared running mean gradient. Default False.
+
+    References:
+        Tieleman, T. and Hinton, G. (2012). Lecture 6.5 - rmsprop: Divide the gradient
+        by a running average of its recent magnitude. COURSERA: Neural Networks for
+        Machine Learning.
+
+        Graves, A. (2013). Generating Sequences With Recurrent Neural Networks.
+        arXiv:1308.0850.
+    """
+
+    def __init__(
+        self,
+        learning_rate: LearningRate = 0.001,
+        rho: float = 0.9,
+        momentum: float = 0.0,
+        epsilon: float = 1e-7,
+        centered: bool = False,
+    ) -> None:
+        super().__init__(learning_rate)
+        self.rho = _check_unit_interval(rho, "rho")
+        self.momentum = _check_unit_interval(momentum, "momentum", allow_one=True)
+        self.epsilon = check_positive(epsilon, "epsilon")
+        self.centered = _check_flag(centered, "centered")
+        self._slots = (
+            ("velocity",)
+            + (("momentum",) if self.momentum > 0 else ())
+            + (("average_gradient",) if self.centered else ())
+        )
+
+    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict, lr: float) -> None:
+        rho = self.rho
+        v = state["velocity"]
+        v *= rho
+        v += (1.0 - rho) * grad**2
+        if self.centered:
+            avg = state["average_gradient"]
+            avg *= rho
+            avg += (1.0 - rho) * grad
+            denominator = v - avg**2 + self.epsilon
+        else:
+            denominator = v + self.epsilon
+        increment = lr * grad / np.sqrt(denominator)
+        if self.momentum > 0:
+            m = state["momentum"]
+            m *= self.momentum
+            m += increment
+            param -= m
+        else:
+            param -= increment
+
+
+class Adam(Optimizer):
+    r"""Adam (and AMSGrad): momentum on the gradient, RMSprop scaling, bias correction.
+
+    Keras' (and dlcore's) form, with :math:`m_0 = v_0 = 0`:
+
+    .. math::
+
+        m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t, \qquad
+        v_t = \beta_2 v_{t-1} + (1-\beta_2) g_t^2,
+
+    .. math::
+
+        \alpha_t = \eta\, \frac{\sqrt{1-\beta_2^t}}{1-\beta_1^t}, \qquad
+        \theta_t = \theta_{t-1} - \frac{\alpha_t\, m_t}{\sqrt{v_t} + \epsilon} .
+
+    *Keras vs. paper (epsilon placement).* Algorithm 1 of Kingma & Ba (2015)
+    bias-corrects first, :math:`\hat m_t = m_t/(1-\beta_1^t)`,
+    :math:`\hat v_t = v_t/(1-\beta_2^t)`, and steps by
+    :math:`\eta \hat m_t / (\sqrt{\hat v_t} + \epsilon)`. Keras uses the "efficient"
+    form of the paper's Section 2, whose :math:`\epsilon` is the paper's
+    :math:`\hat\epsilon = \epsilon\sqrt{1-\beta_2^t}` in Algorithm 1's terms: early on
+    (:math:`\sqrt{1-\beta_2^t}` small) Keras' :math:`\epsilon` acts much larger. The two
+    agree only when :math:`\epsilon \ll \sqrt{v_t}`. dlcore follows Keras (pinned by a
+    test with gradients of the size of :math:`\epsilon`).
+
+    *AMSGrad.* With ``amsgrad=True``, :math:`\hat v_t = \max(\hat v_{t-1}, v_t)` replaces
+    :math:`v_t` in the denominator. Reddi et al. (2018) take the maximum without any
+    bias correction; Keras takes the maximum of the *uncorrected* :math:`v_t` and
+    keeps the bias-corrected :math:`\alpha_t` above. dlcore follows Keras.
+
+    Args:
+        learning_rate: :math:`\eta > 0` or a schedule. Keras default 0.001.
+        beta_1: :math:`\beta_1 \in [0, 1)`. Default 0.9.
+        beta_2: :math:`\beta_2 \in [0, 1)`. Default 0.999.
+        epsilon: :math:`\epsilon > 0`. Default 1e-7 (the paper suggests 1e-8).
+        amsgrad: use AMSGrad's running maximum. Default False.
+
+    References:
+        Kingma, D. P. and Ba, J. (2015). Adam: A Method for Stochastic Optimization.
+        ICLR.
+
+        Reddi, S. J., Kale, S. and Kumar, S. (2018). On the Convergence of Adam and
+        Beyond. ICLR.
+    """
+
+    def __init__(
+        self,
+        learning_rate: LearningRate = 0.001,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-7,
+        amsgrad: bool = False,
+    ) -> None:
+        super().__init__(learning_rate)
+        self.beta_1 = _check_unit_interval(beta_1, "beta_1")
+        self.beta_2 = _check_unit_interval(beta_2, "beta_2")
+        self.epsilon = check_positive(epsilon, "epsilon")
+        self.amsgrad = _check_flag(amsgrad, "amsgrad")
+        self._slots = ("m", "v") + (("v_hat",) if self.amsgrad else ())
+
+    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict, lr: float) -> None:
+        t = self.iterations + 1
+        alpha = lr * np.sqrt(1.0 - self.beta_2**t) / (1.0 - self.beta_1**t)
+        m, v = state["m"], state["v"]
+        m += (grad - m) * (1.0 - self.beta_1)
+        v += (grad**2 - v) * (1.0 - self.beta_2)
+        if self.amsgrad:
+            np.maximum(state["v_hat"], v, out=state["v_hat"])
+            v = state["v_hat"]
+        param -= alpha * m / (np.sqrt(v) + self.epsilon)
+
+
+_OPTIMIZERS: dict[str, type[Optimizer]] = {
+    "sgd": SGD,
+    "adagrad": Adagrad,
+    "adadelta": Adadelta,
+    "rmsprop": RMSprop,
+    "adam": Adam,
+}
+
+
+def get(name: str, **kwargs: object) -> Optimizer:
+    """Build an optimizer by its (case-insensitive) Keras name, e.g. ``get("adam")``.
+
+    Args:
+        name: one of ``sgd``, ``adagrad``, ``adadelta``, ``rmsprop``, ``adam``.
+        **kwargs: constructor arguments (``learning_rate``, ``momentum``, ...).
+
+    Returns:
+        A fresh optimizer.
+    """
+    key = name.lower() if isinstance(name, str) else name
+    check_choice(key, "name", _OPTIMIZERS)
+    return _OPTIMIZERS[key](**kwargs)
