@@ -1,0 +1,139 @@
+r"""Loss functions with their gradients: softmax cross-entropy and mean squared error.
+
+Each function returns ``(loss, grad)``: the scalar loss averaged over the batch and its
+gradient with respect to the network output, ready to be passed to a backward pass.
+The averaging follows Keras' default reduction (``"sum_over_batch_size"``), so the
+values equal ``keras.losses.SparseCategoricalCrossentropy(from_logits=True)`` and
+``keras.losses.MeanSquaredError()``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dlcore._validation import as_float_array, check_shape
+
+__all__ = ["mse", "softmax_cross_entropy"]
+
+
+def check_labels(y: object, name: str, num_examples: int, num_classes: int) -> np.ndarray:
+    """Return ``y`` as a 1-D integer array of class labels in ``[0, num_classes)``."""
+    if isinstance(y, (str, bytes)) or y is None:
+        raise TypeError(f"{name} must be an array of integer class labels, got {type(y).__name__}")
+    arr = np.asarray(y)
+    if arr.dtype.kind not in "iu":
+        raise TypeError(f"{name} must hold integer class labels, got dtype {arr.dtype}")
+    if arr.shape != (num_examples,):
+        raise ValueError(
+            f"{name} must have shape ({num_examples},) (one label per example), got {arr.shape}"
+        )
+    if arr.size and (arr.min() < 0 or arr.max() >= num_classes):
+        raise ValueError(
+            f"{name} must hold labels in [0, {num_classes}) (the number of classes), "
+            f"got values from {arr.min()} to {arr.max()}"
+        )
+    return arr
+
+
+def _softmax_cross_entropy(logits: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+    """Unchecked core of :func:`softmax_cross_entropy` (used inside the training loop)."""
+    n = logits.shape[0]
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    exp = np.exp(shifted)
+    total = exp.sum(axis=1, keepdims=True)
+    rows = np.arange(n)
+    loss = float(np.mean(np.log(total[:, 0]) - shifted[rows, y]))
+    dlogits = exp / total
+    dlogits[rows, y] -= 1.0
+    dlogits /= n
+    return loss, dlogits
+
+
+def softmax_cross_entropy(logits: object, y: object) -> tuple[float, np.ndarray]:
+    r"""Mean softmax cross-entropy of integer labels, and its gradient w.r.t. the logits.
+
+    For logits :math:`z \in \mathbb{R}^{N \times C}` and labels :math:`y_n`,
+
+    .. math::
+
+        L = \frac{1}{N} \sum_{n=1}^{N} \Big( \log \sum_{c=1}^{C} e^{z_{nc}} - z_{n y_n} \Big),
+        \qquad
+        \frac{\partial L}{\partial z_{nc}} = \frac{1}{N}
+        \big( \operatorname{softmax}(z_n)_c - [c = y_n] \big).
+
+    The log-sum-exp is computed after subtracting each row's maximum, so logits of
+    :math:`\pm 1000` give finite values. Equals Keras'
+    ``SparseCategoricalCrossentropy(from_logits=True)`` with its default mean reduction.
+
+    Reference: Bridle (1990), "Probabilistic interpretation of feedforward classification
+    network outputs, with relationships to statistical pattern recognition".
+
+    Parameters
+    ----------
+    logits : array of shape (N, C)
+        Unnormalised scores (the network's linear output).
+    y : integer array of shape (N,)
+        Class labels in ``[0, C)``.
+
+    Returns
+    -------
+    loss : float
+        Mean cross-entropy over the batch.
+    dlogits : ndarray of shape (N, C)
+        Gradient of ``loss`` with respect to ``logits``.
+    """
+    logits = as_float_array(logits, "logits", ndim=2)
+    if logits.shape[0] == 0 or logits.shape[1] == 0:
+        raise ValueError(
+            f"logits must have at least one example and one class, got {logits.shape}"
+        )
+    labels = check_labels(y, "y", logits.shape[0], logits.shape[1])
+    if not np.all(np.isfinite(logits)):
+        raise ValueError("logits contains NaN or infinity")
+    return _softmax_cross_entropy(logits, labels)
+
+
+def _mse(pred: np.ndarray, target: np.ndarray) -> tuple[float, np.ndarray]:
+    """Unchecked core of :func:`mse`."""
+    diff = pred - target
+    return float(np.mean(diff * diff)), (2.0 / diff.size) * diff
+
+
+def mse(pred: object, target: object) -> tuple[float, np.ndarray]:
+    r"""Mean squared error and its gradient w.r.t. the prediction.
+
+    With :math:`M` the total number of entries of ``pred``,
+
+    .. math::
+
+        L = \frac{1}{M} \sum_{i} (p_i - t_i)^2,
+        \qquad
+        \frac{\partial L}{\partial p_i} = \frac{2}{M} (p_i - t_i).
+
+    For 2-D input this is the mean over outputs and then over the batch, which is what
+    ``keras.losses.MeanSquaredError()`` computes. ``target`` must have exactly the shape of
+    ``pred`` (no broadcasting: a ``(N,)`` target against a ``(N, 1)`` prediction would
+    silently build an ``(N, N)`` matrix).
+
+    Reference: Gauss (1809), "Theoria motus corporum coelestium" (least squares).
+
+    Parameters
+    ----------
+    pred : array of shape (N,) or (N, D)
+        Predictions.
+    target : array of the same shape as ``pred``
+        Targets.
+
+    Returns
+    -------
+    loss : float
+        Mean squared error.
+    dpred : ndarray of the shape of ``pred``
+        Gradient of ``loss`` with respect to ``pred``.
+    """
+    pred = as_float_array(pred, "pred", ndim=(1, 2))
+    target = as_float_array(target, "target", ndim=(1, 2))
+    check_shape(target, pred.shape, "target")
+    if pred.size == 0:
+        raise ValueError("pred must not be empty")
+    return _mse(pred, target)
