@@ -4,6 +4,8 @@ Policy: notebooks are stored **without outputs**, except the cells marked
 ``# NBVAL_CHECK_OUTPUT``: those keep their text output, which is the reference nbval
 (run with ``--nbval-lax``) compares against on every test run. The book re-executes
 everything at build time, so stored figures would only bloat diffs and go stale.
+Checked cells carry ``execution_count = 1`` (nbval treats a cell with outputs but no
+count as an error, "unrun reference cell"); every other cell has no count.
 
 Run as a script to re-execute notebooks and store them per the policy::
 
@@ -62,9 +64,10 @@ def violations(path: Path) -> list[str]:
             problems.append(f"the set-up cell must be tagged {SETUP_TAG!r}")
         if "seed_everything(" not in setup.source:
             problems.append("the set-up cell must call dlcore.seed_everything")
-        if "google.colab" not in setup.source or repository_url() not in setup.source:
+        colab_install = "dlcore[data] @ git+"  # the package plus its offline datasets
+        if not all(s in setup.source for s in ("google.colab", colab_install, repository_url())):
             problems.append(
-                "the set-up cell must install dlcore on Colab from " + repository_url()
+                f"the set-up cell must install '{colab_install}{repository_url()}' on Colab"
             )
     for n, cell in enumerate(nb.cells):
         where = f"cell {n}"
@@ -75,9 +78,9 @@ def violations(path: Path) -> list[str]:
             reason = lines[i + 1].strip() if i + 1 < len(lines) else ""
             if not re.match(r"#\s*why:\s*\S.{8,}", reason):
                 problems.append(f"{where}: {marker} must be followed by a '# why: ...' comment")
-        if cell.get("execution_count") is not None:
-            problems.append(f"{where}: execution_count must be cleared")
         if is_checked(cell):
+            if cell.get("execution_count") != 1:
+                problems.append(f"{where}: a checked cell must have execution_count 1")
             if not cell.outputs:
                 problems.append(f"{where}: checked cell has no stored output")
             for out in cell.outputs:
@@ -86,8 +89,11 @@ def violations(path: Path) -> list[str]:
                 if out.output_type == "execute_result" and set(out.data) <= TEXT_MIMES:
                     continue
                 problems.append(f"{where}: checked cell stores a non-text output")
-        elif cell.outputs:
-            problems.append(f"{where}: outputs must be stripped (cell is not {CHECK})")
+        else:
+            if cell.get("execution_count") is not None:
+                problems.append(f"{where}: execution_count must be cleared")
+            if cell.outputs:
+                problems.append(f"{where}: outputs must be stripped (cell is not {CHECK})")
     if "widgets" in nb.metadata:
         problems.append("notebook metadata must not store widget state")
     return problems
@@ -100,16 +106,17 @@ def apply_policy(nb) -> None:
         cell.metadata.pop("execution", None)
         if cell.cell_type != "code":
             continue
-        cell.execution_count = None
         if not is_checked(cell):
+            cell.execution_count = None
             cell.outputs = []
             continue
+        cell.execution_count = 1
         kept = []
         for out in cell.outputs:
             if out.output_type == "stream" and out.name == "stdout":
                 kept.append(out)
             elif out.output_type == "execute_result":
-                out.execution_count = None
+                out.execution_count = 1
                 out.data = {k: v for k, v in out.data.items() if k in TEXT_MIMES}
                 out.metadata = {}
                 kept.append(out)

@@ -79,8 +79,8 @@ def _write(tmp_path, cells, **meta) -> Path:
 def _setup_cell():
     source = (
         "import sys\nif 'google.colab' in sys.modules:\n"
-        f"    pip_install('{repository_url()}')\nfrom dlcore import seed_everything\n"
-        "rng = seed_everything(0)"
+        f"    pip_install('dlcore[data] @ git+{repository_url()}')\n"
+        "from dlcore import seed_everything\nrng = seed_everything(0)"
     )
     return nbformat.v4.new_code_cell(source, metadata={"tags": ["remove-cell"]})
 
@@ -92,6 +92,7 @@ def _stream(text):
 def test_policy_accepts_a_compliant_notebook(tmp_path):
     checked = nbformat.v4.new_code_cell("# NBVAL_CHECK_OUTPUT\n# why: pins the result\nprint(1)")
     checked.outputs = [_stream("1\n")]
+    checked.execution_count = 1
     assert violations(_write(tmp_path, [_setup_cell(), checked])) == []
 
 
@@ -102,8 +103,10 @@ def test_policy_accepts_a_compliant_notebook(tmp_path):
         ("image_in_checked", "non-text output"),
         ("marker_without_reason", "must be followed by a '# why: ...'"),
         ("no_setup_tag", "must be tagged"),
+        ("colab_without_data_extra", "on Colab"),
         ("execution_count", "execution_count must be cleared"),
         ("checked_without_output", "has no stored output"),
+        ("checked_without_count", "must have execution_count 1"),
         ("widget_state", "widget state"),
     ],
 )
@@ -120,10 +123,16 @@ def test_policy_rejects_each_breakage(tmp_path, breakage, expected):
         cell.source = "# NBVAL_IGNORE_OUTPUT\nprint(time.time())"
     elif breakage == "no_setup_tag":
         setup.metadata["tags"] = []
+    elif breakage == "colab_without_data_extra":
+        setup.source = setup.source.replace("dlcore[data] @ ", "")
     elif breakage == "execution_count":
         cell.execution_count = 3
     elif breakage == "checked_without_output":
         cell.source = "# NBVAL_CHECK_OUTPUT\n# why: pins the result\nprint(1)"
+        cell.execution_count = 1
+    elif breakage == "checked_without_count":
+        cell.source = "# NBVAL_CHECK_OUTPUT\n# why: pins the result\nprint(1)"
+        cell.outputs = [_stream("1\n")]
     elif breakage == "widget_state":
         meta["widgets"] = {"state": {}}
     problems = violations(_write(tmp_path, [setup, cell], **meta))
@@ -148,4 +157,6 @@ def test_apply_policy_strips_to_compliance(tmp_path):
     assert violations(path) == []
     nb = nbformat.read(path, as_version=4)
     assert nb.cells[1].outputs[0].data == {"text/plain": "2"}
+    assert nb.cells[1].execution_count == 1
     assert nb.cells[2].outputs == []
+    assert nb.cells[2].execution_count is None
