@@ -28,7 +28,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
-
 from threadpoolctl import threadpool_limits
 
 from dlcore import activations, initializers
