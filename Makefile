@@ -17,7 +17,12 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml
 	@touch $@
 
 ## Build the static site into _build/html (notebooks executed, cached in _build/.jupyter_cache).
+# Sphinx copies _static/ only when some page is rewritten: if a stylesheet, template or
+# extension changed since the last build, drop the HTML (not the notebook cache) first.
 book: $(STAMP)
+	@if [ -f _build/html/index.html ] && \
+	    [ -n "$$(find _static _templates _ext -newer _build/html/index.html | head -n 1)" ]; then \
+	  echo "site assets changed: rewriting every page"; rm -rf _build/html; fi
 	$(BIN)/jupyter-book build . $(BOOK_FLAGS)
 
 ## Everything: lint, unit tests (+coverage), every notebook under nbval, the book, the browser suite.
