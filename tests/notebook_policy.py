@@ -74,6 +74,10 @@ def violations(path: Path) -> list[str]:
         if cell.cell_type != "code":
             continue
         lines = cell.source.splitlines()
+        if "ipywidgets" in cell.source:
+            missing = {"remove-output", "skip-execution"} - set(cell.metadata.get("tags", []))
+            if missing:
+                problems.append(f"{where}: a widget cell must be tagged {sorted(missing)}")
         for i, marker in markers_of(cell.source):
             reason = lines[i + 1].strip() if i + 1 < len(lines) else ""
             if not re.match(r"#\s*why:\s*\S.{8,}", reason):

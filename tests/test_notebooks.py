@@ -108,6 +108,7 @@ def test_policy_accepts_a_compliant_notebook(tmp_path):
         ("checked_without_output", "has no stored output"),
         ("checked_without_count", "must have execution_count 1"),
         ("widget_state", "widget state"),
+        ("untagged_widget_cell", "a widget cell must be tagged"),
     ],
 )
 def test_policy_rejects_each_breakage(tmp_path, breakage, expected):
@@ -133,6 +134,9 @@ def test_policy_rejects_each_breakage(tmp_path, breakage, expected):
     elif breakage == "checked_without_count":
         cell.source = "# NBVAL_CHECK_OUTPUT\n# why: pins the result\nprint(1)"
         cell.outputs = [_stream("1\n")]
+    elif breakage == "untagged_widget_cell":
+        cell.source = "import ipywidgets\nipywidgets.interact(f, x=1)"
+        cell.metadata["tags"] = ["remove-output"]
     elif breakage == "widget_state":
         meta["widgets"] = {"state": {}}
     problems = violations(_write(tmp_path, [setup, cell], **meta))
