@@ -38,6 +38,8 @@ CONFIG = sc.book_config()
 PAGES = sc.toc_pages()
 NOTEBOOK_PAGES = [p for p in PAGES if p.is_notebook]
 IDS = [p.docname for p in PAGES]
+# _toc.yml's root: the page index.html redirects to
+CONFIG_ROOT = sc.yaml.safe_load((sc.ROOT / "_toc.yml").read_text())["root"]
 # Terms a reader might search for, and the chapter that should come up: checked for each
 # term that the site's prose contains (Nesterov arrives with the optimizer chapter).
 KNOWN_TERMS = ("Nesterov", "vanishing", "prerequisites")
@@ -205,6 +207,31 @@ def test_external_links_are_listed_not_fetched(links):
     # The launch buttons and the repository button are external by nature.
     repo = CONFIG["repository"]["url"]
     assert any(url.startswith(repo) for url in listing), f"no link to {repo} in {out}"
+
+
+def _links_on(browser, base_url: str, path: str, selector: str) -> set[str]:
+    """Site-relative targets of the links matching ``selector`` once ``path`` has loaded."""
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(f"{base_url}/{path}", wait_until="load")
+        page.wait_for_url(re.compile(r".*/chapters/.*\.html.*"))  # index.html redirects
+        hrefs = page.eval_on_selector_all(selector, "els => els.map(a => a.href)")
+    finally:
+        context.close()
+    return {h.split("#")[0].removeprefix(base_url + "/") for h in hrefs}
+
+
+def test_home_page_links_every_chapter(browser, base_url):
+    """index.html (a redirect to the intro) links every TOC page, and the intro's text
+    (its chapter map) links every numbered chapter."""
+    anywhere = _links_on(browser, base_url, "index.html", "a[href]")
+    missing = [p.html for p in PAGES if p.html not in anywhere and p.docname != CONFIG_ROOT]
+    assert not missing, f"the home page does not link {missing}"
+    in_text = _links_on(browser, base_url, "index.html", "article a[href]")
+    chapters = [p.html for p in NOTEBOOK_PAGES if re.match(r"chapters/\d", p.docname)]
+    unmapped = [c for c in chapters if c not in in_text]
+    assert chapters and not unmapped, f"the intro's chapter map does not link {unmapped}"
 
 
 @pytest.mark.parametrize("page", PAGES, ids=IDS)
