@@ -30,3 +30,17 @@ def keras_float64():
         yield keras
     finally:
         keras.config.set_floatx(previous)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """`make browser` on a machine with no browser: the suite skips itself with one loud
+    line and nothing else is selected, which pytest calls "no tests collected" (exit 5).
+    That is the documented skip, not a failure; any other empty run still fails."""
+    if exitstatus != pytest.ExitCode.NO_TESTS_COLLECTED:
+        return
+    if session.config.getoption("markexpr") != "browser":
+        return
+    import site_checks
+
+    if site_checks.find_browser()[0] is None:
+        session.exitstatus = pytest.ExitCode.OK
