@@ -21,6 +21,14 @@ def test_t_cdf_matches_closed_forms(t):
     assert stats.t_cdf(t, 2) == pytest.approx(0.5 + t / (2 * math.sqrt(2 + t * t)), abs=1e-13)
 
 
+@pytest.mark.parametrize("t", [1e-300, 1e-12, 7e-9, 1e-5, -1e-5])
+def test_t_cdf_keeps_its_digits_near_zero(t):
+    # F(t) = 1/2 + atan(t)/pi for df = 1. Computing 1 - df / (df + t^2) instead of
+    # t^2 / (df + t^2) loses the t/pi part (errors 1e-13 at t = 1e-5, found by hypothesis,
+    # and 2e-9 at t = 7e-9). Two ulps of 0.5 is what float64 can hold here.
+    assert stats.t_cdf(t, 1) == pytest.approx(0.5 + math.atan(t) / math.pi, rel=0, abs=2.3e-16)
+
+
 @given(t=st.floats(0, 30), df=st.floats(1, 200))
 @settings(max_examples=60, deadline=None)
 def test_t_cdf_is_symmetric_and_monotone(t, df):

@@ -41,7 +41,7 @@ def _sample(values: object, name: str, min_size: int = 2) -> np.ndarray:
     return v
 
 
-def _betainc(a: float, b: float, x: float) -> float:
+def _betainc(a: float, b: float, x: float, y: float) -> float:
     r"""Regularized incomplete beta function :math:`I_x(a, b)`, by its continued fraction.
 
     .. math::
@@ -53,19 +53,19 @@ def _betainc(a: float, b: float, x: float) -> float:
 
     evaluated with the modified Lentz method; it converges fast for
     :math:`x < (a+1)/(a+b+2)`, and :math:`I_x(a,b) = 1 - I_{1-x}(b,a)` covers the rest.
+    ``y`` is :math:`1 - x`, passed separately so that a caller who knows it exactly (the t
+    CDF near :math:`t = 0`, where :math:`x \to 1`) loses no digits to cancellation.
     Reference: Abramowitz & Stegun (1964), *Handbook of Mathematical Functions*, 26.5.8.
     """
+    if y <= 0.0:  # x = 1 exactly (x alone may round to 1 while y = 1 - x > 0)
+        return 1.0
     if x <= 0.0:
         return 0.0
-    if x >= 1.0:
-        return 1.0
     if x > (a + 1.0) / (a + b + 2.0):
-        return 1.0 - _betainc(b, a, 1.0 - x)
+        return 1.0 - _betainc(b, a, y, x)
     tiny, eps = 1e-300, 1e-15
     log_front = (
-        a * math.log(x)
-        + b * math.log1p(-x)
-        - (math.lgamma(a) + math.lgamma(b) - math.lgamma(a + b))
+        a * math.log(x) + b * math.log(y) - (math.lgamma(a) + math.lgamma(b) - math.lgamma(a + b))
     )
     c, d = 1.0, 1.0 - (a + b) * x / (a + 1.0)
     d = 1.0 / (d if abs(d) > tiny else tiny)
@@ -102,7 +102,7 @@ def t_cdf(t: float, df: float) -> float:
     df = check_real(df, "df")
     if df < 1.0:
         raise ValueError(f"df must be >= 1 (degrees of freedom), got {df}")
-    tail = 0.5 * _betainc(df / 2.0, 0.5, df / (df + t * t))
+    tail = 0.5 * _betainc(df / 2.0, 0.5, df / (df + t * t), t * t / (df + t * t))
     return 1.0 - tail if t >= 0 else tail
 
 
