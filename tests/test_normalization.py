@@ -41,6 +41,17 @@ def _fd_epsilon(group_size):
     return 1.0 if group_size == 2 else 1e-3
 
 
+def _assert_matches_finite_differences(f, x, gamma, beta, dout, analytic):
+    """(dx, dgamma, dbeta) of f(x, gamma, beta) against central differences, each < FD_TOL."""
+    numeric = (
+        numerical_gradient_array(lambda v: f(v, gamma, beta), x, dout),
+        numerical_gradient_array(lambda v: f(x, v, beta), gamma, dout),
+        numerical_gradient_array(lambda v: f(x, gamma, v), beta, dout),
+    )
+    for name, ours, theirs in zip(("dx", "dgamma", "dbeta"), analytic, numeric, strict=True):
+        assert rel_error(ours, theirs) < FD_TOL, name
+
+
 def _inputs(rng, n, d, *, offset=0.0):
     x = offset + rng.normal(size=(n, d)) * rng.uniform(0.5, 3.0, size=d)
     return x, rng.normal(size=d), rng.normal(size=d)
@@ -63,13 +74,7 @@ def test_batchnorm_training_backward_matches_finite_differences(n, d, seed):
     out, cache = batchnorm_forward(x, gamma, beta, batchnorm_state(d), training=True, epsilon=eps)
     dout = rng.normal(size=out.shape)
     dx, dgamma, dbeta = batchnorm_backward(dout, cache)
-    assert rel_error(dx, numerical_gradient_array(lambda v: f(v, gamma, beta), x, dout)) < FD_TOL
-    assert rel_error(dgamma, numerical_gradient_array(lambda v: f(x, v, beta), gamma, dout)) < (
-        FD_TOL
-    )
-    assert rel_error(dbeta, numerical_gradient_array(lambda v: f(x, gamma, v), beta, dout)) < (
-        FD_TOL
-    )
+    _assert_matches_finite_differences(f, x, gamma, beta, dout, (dx, dgamma, dbeta))
 
 
 @settings(max_examples=30, deadline=None)
@@ -85,13 +90,7 @@ def test_batchnorm_inference_backward_matches_finite_differences(n, d, seed):
     def f(x_, g_, b_):
         return batchnorm_forward(x_, g_, b_, state, training=False)[0]
 
-    assert rel_error(dx, numerical_gradient_array(lambda v: f(v, gamma, beta), x, dout)) < FD_TOL
-    assert rel_error(dgamma, numerical_gradient_array(lambda v: f(x, v, beta), gamma, dout)) < (
-        FD_TOL
-    )
-    assert rel_error(dbeta, numerical_gradient_array(lambda v: f(x, gamma, v), beta, dout)) < (
-        FD_TOL
-    )
+    _assert_matches_finite_differences(f, x, gamma, beta, dout, (dx, dgamma, dbeta))
 
 
 @settings(max_examples=30, deadline=None)
@@ -107,12 +106,7 @@ def test_layernorm_backward_matches_finite_differences(n, d, seed):
     out, cache = layernorm_forward(x, gamma, beta, epsilon=eps)
     dout = rng.normal(size=out.shape)
     dx, dgamma, dbeta = layernorm_backward(dout, cache)
-    num_dx = numerical_gradient_array(lambda v: f(v, gamma, beta), x, dout)
-    num_dg = numerical_gradient_array(lambda v: f(x, v, beta), gamma, dout)
-    num_db = numerical_gradient_array(lambda v: f(x, gamma, v), beta, dout)
-    assert rel_error(dx, num_dx) < FD_TOL
-    assert rel_error(dgamma, num_dg) < FD_TOL
-    assert rel_error(dbeta, num_db) < FD_TOL
+    _assert_matches_finite_differences(f, x, gamma, beta, dout, (dx, dgamma, dbeta))
 
 
 # ---------------------------------------------------------------- defining properties

@@ -30,8 +30,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dlcore._validation import check_choice, check_in_range
-from dlcore.losses import _mse, _softmax_cross_entropy
+from dlcore._validation import check_in_range
+from dlcore.losses import _by_name
 from dlcore.nn import MLP
 
 __all__ = ["GradientNorms", "LayerStats", "activation_stats", "gradient_norms"]
@@ -203,13 +203,11 @@ def gradient_norms(
     GradientNorms
     """
     model = _check_model(model)
-    check_choice(loss, "loss", ("softmax_cross_entropy", "mse"))
+    loss_fn = _by_name(loss)
     x = model._check_x(x)
     y = model._check_targets(y, x.shape[0], loss)
     logits, caches, trace = model._forward(x, True, copy.deepcopy(model.bn_state))
-    value, dlogits = (_softmax_cross_entropy if loss == "softmax_cross_entropy" else _mse)(
-        logits, y
-    )
+    value, dlogits = loss_fn(logits, y)
     grads = model._backward(dlogits, caches, trace)
     return GradientNorms(
         loss=value,

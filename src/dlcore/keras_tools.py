@@ -31,7 +31,7 @@ from dlcore._validation import (
     check_real,
 )
 from dlcore.diagnostics import SLOPE_GRID, GradientNorms, LayerStats, layer_stats
-from dlcore.losses import check_labels
+from dlcore.losses import LOSSES, check_labels
 from dlcore.nn import MLP, NORMALIZATIONS
 
 __all__ = [
@@ -42,8 +42,6 @@ __all__ = [
     "keras_activation",
     "loss_and_grads",
 ]
-
-LOSSES = ("softmax_cross_entropy", "mse")
 
 
 def _import_tf() -> tuple[Any, Any]:
@@ -369,6 +367,15 @@ def activation_stats(
     return out
 
 
+def _batch(model: object, x: object, y: object, loss: str) -> tuple:
+    """Checked ``(keras, tf, model, x, y, keras_loss)`` for a loss/gradient computation."""
+    keras, tf = _import_tf()
+    model = _check_keras_model(keras, model)
+    check_choice(loss, "loss", LOSSES)
+    x = _input(keras, model, x)
+    return (keras, tf, model, x, *_targets(keras, model, x, y, loss))
+
+
 def _targets(keras: Any, model: Any, x: np.ndarray, y: object, loss: str) -> tuple:
     n_out = model.outputs[0].shape[-1]
     if loss == "softmax_cross_entropy":
@@ -422,11 +429,7 @@ def loss_and_grads(
     loss : float
     grads : dict of str to ndarray
     """
-    keras, tf = _import_tf()
-    model = _check_keras_model(keras, model)
-    check_choice(loss, "loss", LOSSES)
-    x = _input(keras, model, x)
-    y, loss_fn = _targets(keras, model, x, y, loss)
+    _, tf, model, x, y, loss_fn = _batch(model, x, y, loss)
     variables = model.trainable_variables
     with _KeepState(model), tf.GradientTape() as tape:
         value = loss_fn(y, model(x, training=True))
@@ -464,11 +467,7 @@ def gradient_norms(
     -------
     GradientNorms
     """
-    keras, tf = _import_tf()
-    model = _check_keras_model(keras, model)
-    check_choice(loss, "loss", LOSSES)
-    x = _input(keras, model, x)
-    y, loss_fn = _targets(keras, model, x, y, loss)
+    keras, tf, model, x, y, loss_fn = _batch(model, x, y, loss)
     kernels = [layer.kernel for layer in model.layers if isinstance(layer, keras.layers.Dense)]
     with _KeepState(model), tf.GradientTape() as tape:
         out, records = _run_layers(keras, tf, model, tf.constant(x), True)

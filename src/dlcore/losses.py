@@ -9,9 +9,11 @@ values equal ``keras.losses.SparseCategoricalCrossentropy(from_logits=True)`` an
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
-from dlcore._validation import as_float_array, check_shape
+from dlcore._validation import as_float_array, check_choice, check_shape
 
 __all__ = ["mse", "softmax_cross_entropy"]
 
@@ -97,6 +99,20 @@ def _mse(pred: np.ndarray, target: np.ndarray) -> tuple[float, np.ndarray]:
     """Unchecked core of :func:`mse`."""
     diff = pred - target
     return float(np.mean(diff * diff)), (2.0 / diff.size) * diff
+
+
+#: The unchecked ``(loss, gradient)`` function of every loss that :mod:`dlcore.nn`,
+#: :mod:`dlcore.diagnostics` and :mod:`dlcore.keras_tools` accept, by name.
+_BY_NAME: dict[str, Callable[[np.ndarray, np.ndarray], tuple[float, np.ndarray]]] = {
+    "softmax_cross_entropy": _softmax_cross_entropy,
+    "mse": _mse,
+}
+LOSSES = tuple(_BY_NAME)
+
+
+def _by_name(loss: str) -> Callable[[np.ndarray, np.ndarray], tuple[float, np.ndarray]]:
+    """The unchecked function called ``loss``; ``ValueError`` lists the names otherwise."""
+    return _BY_NAME[check_choice(loss, "loss", LOSSES)]
 
 
 def mse(pred: object, target: object) -> tuple[float, np.ndarray]:

@@ -41,7 +41,7 @@ from dlcore._validation import (
     check_rng,
     check_shape,
 )
-from dlcore.losses import _mse, _softmax_cross_entropy, check_labels
+from dlcore.losses import _by_name, check_labels
 
 __all__ = [
     "MLP",
@@ -52,7 +52,6 @@ __all__ = [
     "train",
 ]
 
-LOSSES = ("softmax_cross_entropy", "mse")
 NORMALIZATIONS = ("batch", "layer")
 
 
@@ -403,11 +402,11 @@ class MLP:
         grads : dict of str to ndarray
             Same keys and shapes as :attr:`params`.
         """
-        check_choice(loss, "loss", LOSSES)
+        loss_fn = _by_name(loss)
         x = self._check_x(x)
         y = self._check_targets(y, x.shape[0], loss)
         logits = self.forward(x, training=True)
-        value, dlogits = _loss_fn(loss)(logits, y)
+        value, dlogits = loss_fn(logits, y)
         return value, self._backward(dlogits, self._caches, self.trace)
 
     def predict(self, x: object) -> np.ndarray:
@@ -424,10 +423,6 @@ class MLP:
         x = self._check_x(x)
         y = check_labels(y, "y", x.shape[0], self.sizes[-1])
         return float(np.mean(np.argmax(self._forward(x, False, self.bn_state)[0], axis=1) == y))
-
-
-def _loss_fn(loss: str) -> Callable:
-    return _softmax_cross_entropy if loss == "softmax_cross_entropy" else _mse
 
 
 def clip_by_global_norm(
@@ -606,7 +601,7 @@ def train(
             "optimizer must have a step(params, grads) method (e.g. dlcore.optimizers.Adam()), "
             f"got {type(optimizer).__name__}"
         )
-    check_choice(loss, "loss", LOSSES)
+    loss_fn = _by_name(loss)
     x = model._check_x(x)
     y = model._check_targets(y, x.shape[0], loss)
     epochs = check_positive_int(epochs, "epochs")
@@ -623,7 +618,6 @@ def train(
         if not isinstance(flag, bool):
             raise TypeError(f"{name} must be True or False, got {type(flag).__name__}")
 
-    loss_fn = _loss_fn(loss)
     classify = loss == "softmax_cross_entropy"
     n = x.shape[0]
     steps_per_epoch = -(-n // batch_size)

@@ -54,7 +54,32 @@ class Schedule:
         return f"{type(self).__name__}({args})"
 
 
-class ExponentialDecay(Schedule):
+class _PeriodicDecay(Schedule):
+    """Shared by the schedules that decay by ``decay_rate`` per ``decay_steps`` steps."""
+
+    _rate_may_be_zero = False
+
+    def __init__(
+        self,
+        initial_learning_rate: float,
+        decay_steps: float,
+        decay_rate: float,
+        staircase: bool = False,
+    ) -> None:
+        self.initial_learning_rate = check_positive(initial_learning_rate, "initial_learning_rate")
+        self.decay_steps = check_positive(decay_steps, "decay_steps")
+        self.decay_rate = check_positive(
+            decay_rate, "decay_rate", allow_zero=self._rate_may_be_zero
+        )
+        self.staircase = _check_flag(staircase, "staircase")
+
+    def _periods(self, step: float) -> float:
+        r""":math:`t/T`, or :math:`\lfloor t/T \rfloor` with ``staircase``."""
+        p = step / self.decay_steps
+        return math.floor(p) if self.staircase else p
+
+
+class ExponentialDecay(_PeriodicDecay):
     r"""Exponential decay: multiply by ``decay_rate`` every ``decay_steps`` steps.
 
     .. math::
@@ -73,26 +98,11 @@ class ExponentialDecay(Schedule):
         staircase: decay in discrete jumps. Default False.
     """
 
-    def __init__(
-        self,
-        initial_learning_rate: float,
-        decay_steps: float,
-        decay_rate: float,
-        staircase: bool = False,
-    ) -> None:
-        self.initial_learning_rate = check_positive(initial_learning_rate, "initial_learning_rate")
-        self.decay_steps = check_positive(decay_steps, "decay_steps")
-        self.decay_rate = check_positive(decay_rate, "decay_rate")
-        self.staircase = _check_flag(staircase, "staircase")
-
     def _value(self, step: float) -> float:
-        p = step / self.decay_steps
-        if self.staircase:
-            p = math.floor(p)
-        return self.initial_learning_rate * self.decay_rate**p
+        return self.initial_learning_rate * self.decay_rate ** self._periods(step)
 
 
-class InverseTimeDecay(Schedule):
+class InverseTimeDecay(_PeriodicDecay):
     r"""Inverse-time decay, :math:`\eta(t) = \eta_0 / (1 + r\, t / T)`.
 
     With ``staircase=True``, :math:`t/T` is replaced by :math:`\lfloor t/T \rfloor`.
@@ -107,23 +117,10 @@ class InverseTimeDecay(Schedule):
         staircase: decay in discrete jumps. Default False.
     """
 
-    def __init__(
-        self,
-        initial_learning_rate: float,
-        decay_steps: float,
-        decay_rate: float,
-        staircase: bool = False,
-    ) -> None:
-        self.initial_learning_rate = check_positive(initial_learning_rate, "initial_learning_rate")
-        self.decay_steps = check_positive(decay_steps, "decay_steps")
-        self.decay_rate = check_positive(decay_rate, "decay_rate", allow_zero=True)
-        self.staircase = _check_flag(staircase, "staircase")
+    _rate_may_be_zero = True  # r = 0: a constant learning rate
 
     def _value(self, step: float) -> float:
-        p = step / self.decay_steps
-        if self.staircase:
-            p = math.floor(p)
-        return self.initial_learning_rate / (1.0 + self.decay_rate * p)
+        return self.initial_learning_rate / (1.0 + self.decay_rate * self._periods(step))
 
 
 class PiecewiseConstantDecay(Schedule):
