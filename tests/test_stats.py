@@ -107,6 +107,12 @@ def test_holm_by_hand():
     assert stats.holm({"x": 0.7, "y": 0.9}) == {"x": 1.0, "y": 1.0}
 
 
+def test_moving_average():
+    np.testing.assert_allclose(stats.moving_average([1, 2, 3, 4], 2), [1.5, 2.5, 3.5])
+    np.testing.assert_allclose(stats.moving_average([1, 2, 3], 1), [1, 2, 3])
+    assert stats.moving_average([1, 2], 3).size == 0
+
+
 def test_steps_to_target():
     losses = [5.0, 4.0, 3.0, 2.0, 1.0, 1.0]
     assert stats.steps_to_target(losses, 1.5, window=2) == 5  # mean(2, 1) = 1.5 at step 5
@@ -130,6 +136,8 @@ def test_steps_to_target():
         (lambda: stats.holm({}), TypeError, "non-empty mapping"),
         (lambda: stats.holm({"a": 1.5}), ValueError, r"p_values\['a'\] must be a probability"),
         (lambda: stats.steps_to_target([[1.0]], 1.0), ValueError, "losses must be 1-D"),
+        (lambda: stats.moving_average([[1.0]], 1), ValueError, "values must be 1-D"),
+        (lambda: stats.moving_average([1.0, 2.0], 1.5), TypeError, "window"),
         (lambda: stats.steps_to_target([1.0], 1.0, window=0), ValueError, "window"),
     ],
 )

@@ -9,7 +9,8 @@ t-tests, corrected for the number of comparisons. Everything here is NumPy only.
 * :func:`paired_t_test` -- runs matched by seed; :func:`welch_t_test` -- unmatched
   samples with unequal variances (Welch, 1947);
 * :func:`holm` -- Holm's (1979) step-down correction for several comparisons;
-* :func:`steps_to_target` -- how soon a (smoothed) loss curve reaches a target.
+* :func:`moving_average` -- a loss curve smoothed over a window of steps;
+* :func:`steps_to_target` -- how soon that smoothed curve reaches a target.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from dlcore._validation import as_float_array, check_positive_int, check_real
 __all__ = [
     "holm",
     "mean_ci",
+    "moving_average",
     "paired_t_test",
     "steps_to_target",
     "t_cdf",
@@ -223,21 +225,38 @@ def holm(p_values: Mapping[str, float]) -> dict[str, float]:
     return adjusted
 
 
+def _series(values: object, name: str) -> np.ndarray:
+    arr = as_float_array(values, name)
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be 1-D (one value per step), got shape {arr.shape}")
+    return arr
+
+
+def _moving_average(values: np.ndarray, window: int) -> np.ndarray:
+    if values.size < window:
+        return np.empty(0)
+    return np.convolve(values, np.ones(window) / window, mode="valid")
+
+
+def moving_average(values: Sequence[float], window: int) -> np.ndarray:
+    r"""Mean of every ``window`` consecutive values: :math:`m_s = \frac1w \sum_{i=s}^{s+w-1} v_i`.
+
+    Returns ``len(values) - window + 1`` numbers (none if there are fewer values than
+    ``window``); entry ``s`` (0-based) covers steps ``s + 1`` to ``s + window``.
+    """
+    return _moving_average(_series(values, "values"), check_positive_int(window, "window"))
+
+
 def steps_to_target(losses: Sequence[float], target: float, window: int = 20) -> int | None:
     r"""First step at which the moving average of the last ``window`` losses is <= ``target``.
 
     Returns the number of steps taken when the average of losses
     :math:`\ell_{s-w+1}, \dots, \ell_s` (1-based steps) first reaches the target, or
-    ``None`` if it never does. The moving average keeps one lucky mini-batch from counting
-    as "converged".
+    ``None`` if it never does. The :func:`moving_average` keeps one lucky mini-batch from
+    counting as "converged".
     """
-    losses = as_float_array(losses, "losses")
-    if losses.ndim != 1:
-        raise ValueError(f"losses must be 1-D (one loss per step), got shape {losses.shape}")
+    losses = _series(losses, "losses")
     target = check_real(target, "target")
     window = check_positive_int(window, "window")
-    if losses.size < window:
-        return None
-    averages = np.convolve(losses, np.ones(window) / window, mode="valid")
-    hit = np.flatnonzero(averages <= target)
+    hit = np.flatnonzero(_moving_average(losses, window) <= target)
     return int(hit[0]) + window if hit.size else None
