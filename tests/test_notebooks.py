@@ -6,30 +6,15 @@ from pathlib import Path
 
 import nbformat
 import pytest
-import yaml
 from notebook_policy import ROOT, apply_policy, notebooks, repository_url, violations
+from site_checks import toc_pages
 
 CHAPTERS = ROOT / "chapters"
 
 
 def toc_files() -> set[str]:
     """Every file named in _toc.yml, without suffix, relative to the repo root."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    found = {toc["root"]}
-
-    def walk(node):
-        if isinstance(node, dict):
-            if "file" in node:
-                found.add(node["file"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(toc.get("parts", []))
-    walk(toc.get("chapters", []))
-    return {str(Path(f).with_suffix("")) for f in found}
+    return {page.docname for page in toc_pages()}
 
 
 ALL_NOTEBOOKS = notebooks([str(CHAPTERS)])
@@ -46,11 +31,7 @@ def test_every_notebook_is_in_the_toc():
 
 
 def test_every_toc_entry_exists():
-    missing = [
-        f
-        for f in toc_files()
-        if not any((ROOT / f).with_suffix(s).exists() for s in (".ipynb", ".md"))
-    ]
+    missing = [page.docname for page in toc_pages() if not page.source.exists()]
     assert not missing, f"_toc.yml names files that do not exist: {missing}"
 
 

@@ -38,8 +38,7 @@ CONFIG = sc.book_config()
 PAGES = sc.toc_pages()
 NOTEBOOK_PAGES = [p for p in PAGES if p.is_notebook]
 IDS = [p.docname for p in PAGES]
-# _toc.yml's root: the page index.html redirects to
-CONFIG_ROOT = sc.yaml.safe_load((sc.ROOT / "_toc.yml").read_text())["root"]
+CONFIG_ROOT = PAGES[0].docname  # _toc.yml's root (listed first): index.html redirects there
 # Terms a reader might search for, and the chapter that should come up: checked for each
 # term that the site's prose contains (Nesterov arrives with the optimizer chapter).
 KNOWN_TERMS = ("Nesterov", "vanishing", "prerequisites")
