@@ -45,7 +45,7 @@ def dense_forward(x: object, W: object, b: object) -> tuple[np.ndarray, tuple]:
     b = as_float_array(b, "b", ndim=1)
     check_shape(W, (x.shape[1], None), "W")
     check_shape(b, (W.shape[1],), "b")
-    return x @ W + b, (x, W)
+    return _dense_forward(x, W, b)
 
 
 def dense_backward(dout: object, cache: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -81,4 +81,16 @@ def dense_backward(dout: object, cache: tuple) -> tuple[np.ndarray, np.ndarray, 
     x, W = cache
     dout = as_float_array(dout, "dout", ndim=2)
     check_shape(dout, (x.shape[0], W.shape[1]), "dout")
+    return _dense_backward(dout, cache)
+
+
+# Unchecked cores, shared with the MLP of dlcore.nn (its inputs are checked once, up front).
+
+
+def _dense_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, tuple]:
+    return x @ W + b, (x, W)
+
+
+def _dense_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    x, W = cache
     return dout @ W.T, x.T @ dout, dout.sum(axis=0)

@@ -1,6 +1,6 @@
 r"""A multilayer perceptron with manual backpropagation, and a mini-batch training loop.
 
-:class:`MLP` stacks dense layers, each hidden layer computing
+:class:`MLP` stacks the dense layers of :mod:`dlcore.layers`, each hidden layer computing
 
 .. math::
 
@@ -41,6 +41,7 @@ from dlcore._validation import (
     check_rng,
     check_shape,
 )
+from dlcore.layers import _dense_backward, _dense_forward
 from dlcore.losses import _by_name, check_labels
 
 __all__ = [
@@ -256,7 +257,7 @@ class MLP:
         caches, trace = [], []
         h = x
         for l in range(1, self.num_layers):
-            u = h @ p[f"W{l}"] + p[f"b{l}"]
+            u, dense_cache = _dense_forward(h, p[f"W{l}"], p[f"b{l}"])
             norm_cache = None
             if self.normalization == "batch":
                 z, norm_cache = _norm.batchnorm_forward(
@@ -267,12 +268,12 @@ class MLP:
             else:
                 z = u
             a = act.fn(z)
-            caches.append((h, norm_cache))
+            caches.append((dense_cache, norm_cache))
             trace.append(LayerTrace(z=z, a=a))
             h = h + a if self.has_skip(l) else a
         L = self.num_layers
-        logits = h @ p[f"W{L}"] + p[f"b{L}"]
-        caches.append((h, None))
+        logits, dense_cache = _dense_forward(h, p[f"W{L}"], p[f"b{L}"])
+        caches.append((dense_cache, None))
         return logits, caches, trace
 
     def _backward(self, dout: np.ndarray, caches: list, trace: list) -> dict[str, np.ndarray]:
@@ -280,12 +281,9 @@ class MLP:
         p, act = self.params, self.activation
         grads: dict[str, np.ndarray] = {}
         L = self.num_layers
-        h_prev = caches[L - 1][0]
-        grads[f"W{L}"] = h_prev.T @ dout
-        grads[f"b{L}"] = dout.sum(axis=0)
-        dh = dout @ p[f"W{L}"].T
+        dh, grads[f"W{L}"], grads[f"b{L}"] = _dense_backward(dout, caches[L - 1][0])
         for l in range(L - 1, 0, -1):
-            h_prev, norm_cache = caches[l - 1]
+            dense_cache, norm_cache = caches[l - 1]
             entry = trace[l - 1]
             entry.da = dh
             entry.dz = dz = dh * act.grad(entry.z)
@@ -299,9 +297,7 @@ class MLP:
                 )
             else:
                 du = dz
-            grads[f"W{l}"] = h_prev.T @ du
-            grads[f"b{l}"] = du.sum(axis=0)
-            dh_prev = du @ p[f"W{l}"].T
+            dh_prev, grads[f"W{l}"], grads[f"b{l}"] = _dense_backward(du, dense_cache)
             dh = dh_prev + dh if self.has_skip(l) else dh_prev
         return {k: grads[k] for k in p}
 
