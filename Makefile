@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 BOOK_FLAGS := --warningiserror --keep-going
 
-.PHONY: install book test lint unit notebooks browser timing outputs clean
+.PHONY: install book test lint unit notebooks browser timing robustness outputs clean
 
 install: $(STAMP)
 
@@ -44,6 +44,11 @@ browser: $(STAMP)
 ## Seconds per notebook on this machine (executes each one from scratch).
 timing: $(STAMP)
 	$(BIN)/python .ci/time_notebooks.py chapters
+
+## Every chapter again at twice the budget with two new seed offsets; checks each
+## experiment.conclusion, skips pinned numbers (dlcore/experiment.py).
+robustness: $(STAMP)
+	$(BIN)/python .ci/robustness.py
 
 ## Re-execute notebooks and store them per the output policy (CONTRIBUTING.md).
 outputs: $(STAMP)

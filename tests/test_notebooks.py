@@ -30,8 +30,16 @@ def test_every_notebook_is_in_the_toc():
     assert not missing, f"notebooks not in _toc.yml: {missing}"
 
 
+# Pages the book build writes itself (_ext/), so they need not exist before it.
+GENERATED = {"chapters/reference/conclusions"}
+
+
 def test_every_toc_entry_exists():
-    missing = [page.docname for page in toc_pages() if not page.source.exists()]
+    missing = [
+        page.docname
+        for page in toc_pages()
+        if not page.source.exists() and page.docname not in GENERATED
+    ]
     assert not missing, f"_toc.yml names files that do not exist: {missing}"
 
 
