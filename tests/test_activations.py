@@ -479,7 +479,7 @@ def test_unknown_name_lists_valid_names():
 @pytest.mark.parametrize(
     ("call", "exc", "pattern"),
     [
-        (lambda: A.get(3), TypeError, "name must be a string"),
+        (lambda: A.get(3), TypeError, r"name must be an activation name \(one of \[.*relu"),
         (lambda: A.get("relu", alpha=0.1), TypeError, r"'relu'.*unexpected.*\['alpha'\]"),
         (lambda: A.get("elu", slope=0.1), TypeError, r"unexpected.*\['slope'\].*\['alpha'\]"),
         (lambda: A.get("leaky_relu", alpha=0.0), ValueError, "alpha must be > 0"),

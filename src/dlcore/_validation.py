@@ -8,9 +8,13 @@ so a student sees *which* argument is wrong, not a NumPy broadcasting trace.
 from __future__ import annotations
 
 import numbers
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
+from typing import TypeVar
 
 import numpy as np
+
+T = TypeVar("T")
 
 
 def as_float_array(x: object, name: str, *, ndim: int | Iterable[int] | None = None) -> np.ndarray:
@@ -134,3 +138,67 @@ def check_finite(arr: np.ndarray, name: str) -> None:
     """Raise ``ValueError`` if ``arr`` holds NaN or infinity."""
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} contains NaN or infinity")
+
+
+def check_bool(value: object, name: str) -> bool:
+    """Return ``value`` if it is a ``bool``; ``TypeError`` naming ``name`` otherwise.
+
+    ``0``/``1``, ``None`` and NumPy booleans are refused: a flag is ``True`` or ``False``.
+    """
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return value
+
+
+def _squash(name: str) -> str:
+    """Lower case without underscores, dashes or spaces: ``"LeakyReLU"`` -> ``"leakyrelu"``."""
+    return re.sub(r"[_\-\s]", "", name).lower()
+
+
+def lookup(value: object, kind: str, registry: Mapping[str, T], *, param: str = "name") -> str:
+    """The registry key that ``value`` names; the one name rule of every ``get`` in dlcore.
+
+    Rule: case, underscores and surrounding spaces do not matter, so Keras' function
+    names (``"he_normal"``, ``"leaky_relu"``) and class names (``"HeNormal"``,
+    ``"LeakyReLU"``, ``"RMSprop"``) both work.
+
+    Raises:
+        TypeError: ``value`` is not a string (the message lists the valid names).
+        ValueError: no such name (the message lists the valid names).
+
+    Example:
+        >>> lookup("HeNormal", "initializer", {"he_normal": 1, "glorot_uniform": 2})
+        'he_normal'
+    """
+    names = sorted(registry)
+    if not isinstance(value, str):
+        article = "an" if kind[0] in "aeiou" else "a"
+        raise TypeError(
+            f"{param} must be {article} {kind} name (one of {names}) or {article} {kind} "
+            f"object, got {type(value).__name__}"
+        )
+    by_squashed = {_squash(k): k for k in registry}
+    key = _squash(value)
+    if key in by_squashed:
+        return by_squashed[key]
+    raise ValueError(f"unknown {kind}: {param} must be one of {names}, got {value!r}")
+
+
+def bind_params(kind: str, name: str, defaults: Mapping[str, object], params: Mapping) -> dict:
+    """``defaults`` updated with ``params``; ``TypeError`` listing the valid parameters."""
+    unknown = sorted(set(params) - set(defaults))
+    if unknown:
+        takes = sorted(defaults) or "no parameters"
+        raise TypeError(
+            f"{kind} {name!r} got unexpected parameter(s) {unknown}; valid parameters: {takes}"
+        )
+    return {**defaults, **params}
+
+
+def no_params_with_instance(kind: str, params: Mapping) -> None:
+    """``get(obj, **params)`` with an object already built: refuse the parameters."""
+    if params:
+        raise TypeError(
+            f"parameters {sorted(params)} cannot be applied to an existing {kind} object; "
+            f"pass its name instead"
+        )

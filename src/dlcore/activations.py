@@ -37,11 +37,13 @@ import numpy as np
 
 from dlcore._validation import (
     as_float_array,
-    check_choice,
+    bind_params,
     check_positive,
     check_real,
     check_rng,
     check_shape,
+    lookup,
+    no_params_with_instance,
 )
 
 __all__ = [
@@ -694,17 +696,12 @@ def get(name: str | Activation, **params: float) -> Activation:
     Example:
         ``get("leaky_relu", alpha=0.2).grad(np.array([-1.0, 1.0]))`` gives ``[0.2, 1.0]``.
     """
-    if isinstance(name, Activation) and not params:
+    if isinstance(name, Activation):
+        no_params_with_instance("activation", params)
         return name
-    name = check_choice(name, "name", _REGISTRY)
+    name = lookup(name, "activation", _REGISTRY)
     fn, grad, defaults, props = _REGISTRY[name]
-    unknown = sorted(set(params) - set(defaults))
-    if unknown:
-        takes = sorted(defaults) or "no parameters"
-        raise TypeError(
-            f"activation {name!r} got unexpected parameter(s) {unknown}; takes {takes}"
-        )
-    bound = {**defaults, **params}
+    bound = bind_params("activation", name, defaults, params)
     for key, value in bound.items():
         bound[key] = check_positive(value, key)
     if bound:

@@ -30,7 +30,15 @@ from functools import partial
 
 import numpy as np
 
-from dlcore._validation import check_choice, check_positive, check_real, check_rng
+from dlcore._validation import (
+    bind_params,
+    check_choice,
+    check_positive,
+    check_real,
+    check_rng,
+    lookup,
+    no_params_with_instance,
+)
 
 __all__ = [
     "TRUNCATED_NORMAL_STD",
@@ -551,15 +559,12 @@ def get(name: str, **params: object) -> Initializer:
     Example:
         ``get("variance_scaling", scale=2.0, mode="fan_out")((256, 128), rng)``.
     """
-    name = check_choice(name, "name", _REGISTRY)
+    if callable(name):
+        no_params_with_instance("initializer", params)
+        return name
+    name = lookup(name, "initializer", _REGISTRY)
     fn, defaults, check = _REGISTRY[name]
-    unknown = sorted(set(params) - set(defaults))
-    if unknown:
-        takes = sorted(defaults) or "no parameters"
-        raise TypeError(
-            f"initializer {name!r} got unexpected parameter(s) {unknown}; takes {takes}"
-        )
-    bound = {**defaults, **params}
+    bound = bind_params("initializer", name, defaults, params)
     if check is not None:
         check(**bound)
     return partial(fn, **bound) if bound else fn

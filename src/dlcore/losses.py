@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from dlcore._validation import as_float_array, check_choice, check_shape
+from dlcore._validation import as_float_array, check_shape, lookup
 
 __all__ = ["mse", "softmax_cross_entropy"]
 
@@ -112,7 +112,7 @@ LOSSES = tuple(_BY_NAME)
 
 def _by_name(loss: str) -> Callable[[np.ndarray, np.ndarray], tuple[float, np.ndarray]]:
     """The unchecked function called ``loss``; ``ValueError`` lists the names otherwise."""
-    return _BY_NAME[check_choice(loss, "loss", LOSSES)]
+    return _BY_NAME[lookup(loss, "loss", _BY_NAME, param="loss")]
 
 
 def mse(pred: object, target: object) -> tuple[float, np.ndarray]:

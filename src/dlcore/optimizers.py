@@ -26,11 +26,12 @@ import numpy as np
 
 from dlcore._validation import (
     as_float_array,
-    check_choice,
     check_in_range,
     check_positive,
     check_same_keys,
     check_shape,
+    lookup,
+    no_params_with_instance,
 )
 
 __all__ = ["SGD", "Adadelta", "Adagrad", "Adam", "Optimizer", "RMSprop", "get"]
@@ -448,6 +449,11 @@ _OPTIMIZERS: dict[str, type[Optimizer]] = {
 }
 
 
+def names() -> list[str]:
+    """Names that :func:`get` accepts (Keras' class names such as ``"RMSprop"`` work too)."""
+    return list(_OPTIMIZERS)
+
+
 def get(name: str, **kwargs: object) -> Optimizer:
     """Build an optimizer by its (case-insensitive) Keras name, e.g. ``get("adam")``.
 
@@ -458,6 +464,12 @@ def get(name: str, **kwargs: object) -> Optimizer:
     Returns:
         A fresh optimizer.
     """
-    key = name.lower() if isinstance(name, str) else name
-    check_choice(key, "name", _OPTIMIZERS)
-    return _OPTIMIZERS[key](**kwargs)
+    if isinstance(name, Optimizer):
+        no_params_with_instance("optimizer", kwargs)
+        return name
+    if isinstance(name, type) and issubclass(name, Optimizer):
+        raise TypeError(
+            f"name is the class {name.__name__}, not an optimizer: "
+            f"instantiate it ({name.__name__}(...)) or pass its name"
+        )
+    return _OPTIMIZERS[lookup(name, "optimizer", _OPTIMIZERS)](**kwargs)
