@@ -512,7 +512,8 @@ def loss_along_gradient(
                     net.params[name] = (value - step * grads0[name]).astype(net.dtype)
                 losses[:, k], _, grads = net.loss_and_grads(x, yb)
                 change[:, k] = np.linalg.norm(flat(grads) - g0, axis=1)
+            g0_norm = np.linalg.norm(g0, axis=1)
     finally:
         net.params.update(params)
         net.running.update(running)
-    return loss0, losses, change, np.linalg.norm(g0, axis=1)
+    return loss0, losses, change, g0_norm
