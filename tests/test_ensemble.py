@@ -324,3 +324,10 @@ def test_norm_position_and_landscape_bad_input():
         ensemble.loss_along_gradient(net, x, y, np.zeros((3, 2)))
     with pytest.raises(ValueError, match="x must be"):
         ensemble.loss_along_gradient(net, x[:, :2], y, [0.1])
+
+
+@pytest.mark.parametrize("flag", [1, None, np.True_])
+def test_forward_training_flag_must_be_a_bool(flag):
+    net = MLPEnsemble(SIZES, 1, norm="batch")
+    with pytest.raises(TypeError, match="training must be True or False"):
+        net.forward(np.zeros((2, SIZES[0])), training=flag)

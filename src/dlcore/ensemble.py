@@ -54,6 +54,7 @@ from threadpoolctl import threadpool_limits
 from dlcore import activations, initializers
 from dlcore._validation import (
     as_float_array,
+    check_bool,
     check_choice,
     check_in_range,
     check_positive,
@@ -215,7 +216,10 @@ class MLPEnsemble:
         """Logits of every model, ``(S, N, C)``, and the caches for :meth:`backward`.
 
         ``x`` is ``(N, D_in)`` (the same inputs for every model) or ``(S, N, D_in)``.
+        ``training=True`` uses batch statistics and updates batch norm's running
+        averages; ``training=False`` (inference) uses the running averages.
         """
+        check_bool(training, "training")
         a = x
         caches = []
         for l in range(1, self.num_layers + 1):
