@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from functools import partial
 
 import numpy as np
+from scipy.special import ndtr
 
 from dlcore._validation import (
     as_float_array,
@@ -94,7 +95,6 @@ SELU_SCALE: float = (
 )
 _GELU_C = math.sqrt(2.0 / math.pi)  # tanh-approximation constant sqrt(2/pi)
 _GELU_K = 0.044715  # cubic coefficient of the tanh approximation
-_erfc = np.frompyfunc(math.erfc, 1, 1)  # exact, vectorised over math.erfc (no SciPy)
 
 
 def _x(x: object) -> np.ndarray:
@@ -114,10 +114,9 @@ def _sigmoid_grad_stable(x: np.ndarray) -> np.ndarray:
 
 
 def _std_normal_cdf(x: np.ndarray) -> np.ndarray:
-    # Phi(x) = erfc(-x / sqrt 2) / 2: accurate (relatively) in the left tail, where
-    # (1 + erf) / 2 would cancel catastrophically.
-    x64 = np.asarray(x, dtype=np.float64)
-    return (0.5 * np.asarray(_erfc(-x64 / math.sqrt(2.0)), dtype=np.float64)).astype(x.dtype)
+    # Phi(x) by scipy.special.ndtr, which goes through erfc in the left tail and so keeps
+    # its relative accuracy there, where (1 + erf(x / sqrt 2)) / 2 would cancel.
+    return ndtr(np.asarray(x, dtype=np.float64)).astype(x.dtype)
 
 
 def _std_normal_pdf(x: np.ndarray) -> np.ndarray:
@@ -382,7 +381,7 @@ def gelu(x: object) -> np.ndarray:
         \qquad f'(x) = \Phi(x) + x\,\varphi(x),
         \quad \varphi(x) = \frac{e^{-x^2/2}}{\sqrt{2\pi}}
 
-    :math:`\Phi` is evaluated through ``math.erfc`` (exact to double precision, no SciPy),
+    :math:`\Phi` is ``scipy.special.ndtr`` (vectorised, through ``erfc`` in the left tail),
     which unlike :math:`(1 + \mathrm{erf})/2` stays accurate in the left tail. This is
     ``keras.activations.gelu`` with its default ``approximate=False``; for the tanh
     approximation see :func:`gelu_tanh`. Not monotonic (minimum :math:`\approx -0.1700`
