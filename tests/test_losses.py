@@ -186,6 +186,15 @@ def test_mse_matches_keras(keras_float64, rng, shape):
         (lambda: mse(np.zeros((3, 2, 1)), np.zeros((3, 2, 1))), ValueError, "pred"),
         (lambda: mse(np.zeros(0), np.zeros(0)), ValueError, "pred"),
         (lambda: mse(np.zeros(2), ["a", "b"]), TypeError, "target"),
+        # Finite-value policy: NaN/inf is refused by name, as for softmax_cross_entropy.
+        (lambda: mse(np.array([0.0, np.nan]), np.zeros(2)), ValueError, "pred contains NaN"),
+        (lambda: mse(np.zeros(2), np.array([np.inf, 0.0])), ValueError, "target contains NaN"),
+        (lambda: mse(np.array([[-np.inf]]), np.zeros((1, 1))), ValueError, "pred"),
+        (
+            lambda: softmax_cross_entropy(np.array([[np.inf, 0.0]]), np.array([0])),
+            ValueError,
+            "logits contains NaN",
+        ),
     ],
 )
 def test_bad_input_names_the_parameter(call, exc, words):

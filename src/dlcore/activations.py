@@ -24,10 +24,21 @@ Conventions where Keras and the papers differ (each one is pinned by a test):
   returns, i.e. :math:`\mathrm{relu}'(0) = 0`, :math:`\mathrm{leaky}'(0) = \alpha`,
   :math:`\mathrm{elu}'(0) = \alpha`, :math:`\mathrm{selu}'(0) = \lambda`,
   hard sigmoid :math:`0` at :math:`\pm 3`, step :math:`0` at 0.
+
+**NaN passes through** the elementwise activations and their derivatives: NaN in gives
+NaN out at the same positions, silently (no warning, no exception). This is the one
+place in dlcore where NaN is not refused, on purpose: an activation is applied to every
+hidden layer at every step, and a NaN there is a symptom of divergence upstream, which
+:func:`dlcore.nn.train` reports as ``TrainingDivergedError`` with the epoch and step.
+Turning NaN into a number (``relu'(NaN) = 0``) would hide it from the backward pass.
+Infinite input is outside the stability promise: most functions return their limit,
+but :math:`x\,\sigma(x)` and :math:`x\,\Phi(x)` (swish, GELU) give NaN at
+:math:`-\infty` (:math:`-\infty \cdot 0`).
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -125,9 +136,32 @@ def _std_normal_pdf(x: np.ndarray) -> np.ndarray:
     return np.exp(-0.5 * z * z) / math.sqrt(2.0 * math.pi)
 
 
+def _nan_passes_through(fn: Callable[..., np.ndarray]) -> Callable[..., np.ndarray]:
+    """Make an elementwise function (or derivative) map NaN to NaN, silently.
+
+    NaN in, NaN out at the same positions, in the value and in the derivative (``relu'``
+    and ``step`` would otherwise turn NaN into 0 and hide it from a backward pass), with no
+    "invalid value" warning: the training loop, not the activation, decides what a NaN
+    means (:func:`dlcore.nn.train` stops with ``TrainingDivergedError``).
+    """
+
+    @functools.wraps(fn)
+    def wrapper(x: object, *args: object, **kwargs: object) -> np.ndarray:
+        with np.errstate(invalid="ignore"):
+            out = fn(x, *args, **kwargs)
+        arr = np.asarray(x)
+        nan = np.isnan(arr) if arr.dtype.kind == "f" else None
+        if nan is not None and nan.any():
+            out = np.where(nan, np.nan, out).astype(out.dtype)
+        return out
+
+    return wrapper
+
+
 # --- elementwise activations -----------------------------------------------------------
 
 
+@_nan_passes_through
 def sigmoid(x: object) -> np.ndarray:
     r"""Logistic sigmoid.
 
@@ -152,10 +186,12 @@ def sigmoid(x: object) -> np.ndarray:
     return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
+@_nan_passes_through
 def _sigmoid_grad(x: object) -> np.ndarray:
     return _sigmoid_grad_stable(_x(x))
 
 
+@_nan_passes_through
 def tanh(x: object) -> np.ndarray:
     r"""Hyperbolic tangent.
 
@@ -179,12 +215,14 @@ def tanh(x: object) -> np.ndarray:
     return np.tanh(_x(x))
 
 
+@_nan_passes_through
 def _tanh_grad(x: object) -> np.ndarray:
     x = _x(x)
     e = np.exp(-2.0 * np.abs(x))
     return 4.0 * e / (1.0 + e) ** 2
 
 
+@_nan_passes_through
 def relu(x: object) -> np.ndarray:
     r"""Rectified linear unit.
 
@@ -207,11 +245,13 @@ def relu(x: object) -> np.ndarray:
     return np.maximum(_x(x), 0.0)
 
 
+@_nan_passes_through
 def _relu_grad(x: object) -> np.ndarray:
     x = _x(x)
     return (x > 0).astype(x.dtype)
 
 
+@_nan_passes_through
 def leaky_relu(x: object, alpha: float = 0.01) -> np.ndarray:
     r"""Leaky ReLU with a fixed negative slope :math:`\alpha > 0`.
 
@@ -240,12 +280,14 @@ def leaky_relu(x: object, alpha: float = 0.01) -> np.ndarray:
     return np.where(x > 0, x, alpha * x)
 
 
+@_nan_passes_through
 def _leaky_relu_grad(x: object, alpha: float = 0.01) -> np.ndarray:
     x = _x(x)
     alpha = check_positive(alpha, "alpha")
     return np.where(x > 0, 1.0, alpha).astype(x.dtype)
 
 
+@_nan_passes_through
 def elu(x: object, alpha: float = 1.0) -> np.ndarray:
     r"""Exponential linear unit.
 
@@ -274,12 +316,14 @@ def elu(x: object, alpha: float = 1.0) -> np.ndarray:
     return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0.0)))
 
 
+@_nan_passes_through
 def _elu_grad(x: object, alpha: float = 1.0) -> np.ndarray:
     x = _x(x)
     alpha = check_positive(alpha, "alpha")
     return np.where(x > 0, 1.0, alpha * np.exp(np.minimum(x, 0.0))).astype(x.dtype)
 
 
+@_nan_passes_through
 def selu(x: object) -> np.ndarray:
     r"""Scaled exponential linear unit.
 
@@ -309,6 +353,7 @@ def selu(x: object) -> np.ndarray:
     return SELU_SCALE * elu(x, SELU_ALPHA)
 
 
+@_nan_passes_through
 def _selu_grad(x: object) -> np.ndarray:
     # At the kink x = 0 TensorFlow returns the right derivative lambda (unlike for ELU).
     x = _x(x)
@@ -316,6 +361,7 @@ def _selu_grad(x: object) -> np.ndarray:
     return np.where(x >= 0, SELU_SCALE, left).astype(x.dtype)
 
 
+@_nan_passes_through
 def softplus(x: object) -> np.ndarray:
     r"""Softplus, a smooth ReLU.
 
@@ -339,6 +385,7 @@ def softplus(x: object) -> np.ndarray:
     return np.logaddexp(np.zeros_like(x), x)
 
 
+@_nan_passes_through
 def swish(x: object) -> np.ndarray:
     r"""Swish / SiLU: the input times its sigmoid.
 
@@ -367,11 +414,13 @@ def swish(x: object) -> np.ndarray:
 silu = swish
 
 
+@_nan_passes_through
 def _swish_grad(x: object) -> np.ndarray:
     x = _x(x)
     return sigmoid(x) + x * _sigmoid_grad_stable(x)
 
 
+@_nan_passes_through
 def gelu(x: object) -> np.ndarray:
     r"""Gaussian error linear unit, exact form.
 
@@ -400,6 +449,7 @@ def gelu(x: object) -> np.ndarray:
     return x * _std_normal_cdf(x)
 
 
+@_nan_passes_through
 def _gelu_grad(x: object) -> np.ndarray:
     x = _x(x)
     return _std_normal_cdf(x) + x * _std_normal_pdf(x)
@@ -414,6 +464,7 @@ def _gelu_tanh_inner(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return z, dz
 
 
+@_nan_passes_through
 def gelu_tanh(x: object) -> np.ndarray:
     r"""GELU, tanh approximation.
 
@@ -441,12 +492,14 @@ def gelu_tanh(x: object) -> np.ndarray:
     return x * sigmoid(z)
 
 
+@_nan_passes_through
 def _gelu_tanh_grad(x: object) -> np.ndarray:
     x = _x(x)
     z, dz = _gelu_tanh_inner(x)
     return sigmoid(z) + x * _sigmoid_grad_stable(z) * dz
 
 
+@_nan_passes_through
 def hard_sigmoid(x: object) -> np.ndarray:
     r"""Hard sigmoid, the Keras 3 / MobileNetV3 definition (slope 1/6).
 
@@ -472,11 +525,13 @@ def hard_sigmoid(x: object) -> np.ndarray:
     return np.clip((x + 3.0) / 6.0, 0.0, 1.0)
 
 
+@_nan_passes_through
 def _hard_sigmoid_grad(x: object) -> np.ndarray:
     x = _x(x)
     return np.where((x > -3.0) & (x < 3.0), 1.0 / 6.0, 0.0).astype(x.dtype)
 
 
+@_nan_passes_through
 def linear(x: object) -> np.ndarray:
     r"""Identity (no activation).
 
@@ -497,10 +552,12 @@ def linear(x: object) -> np.ndarray:
     return _x(x).copy()
 
 
+@_nan_passes_through
 def _linear_grad(x: object) -> np.ndarray:
     return np.ones_like(_x(x))
 
 
+@_nan_passes_through
 def step(x: object) -> np.ndarray:
     r"""Heaviside step, the threshold unit of the perceptron (for the history).
 
@@ -526,6 +583,7 @@ def step(x: object) -> np.ndarray:
     return (x > 0).astype(x.dtype)
 
 
+@_nan_passes_through
 def _zero_grad(x: object) -> np.ndarray:
     return np.zeros_like(_x(x))
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from dlcore._validation import as_float_array, check_shape, lookup
+from dlcore._validation import as_float_array, check_finite, check_shape, lookup
 
 __all__ = ["mse", "softmax_cross_entropy"]
 
@@ -90,8 +90,7 @@ def softmax_cross_entropy(logits: object, y: object) -> tuple[float, np.ndarray]
             f"logits must have at least one example and one class, got {logits.shape}"
         )
     labels = check_labels(y, "y", logits.shape[0], logits.shape[1])
-    if not np.all(np.isfinite(logits)):
-        raise ValueError("logits contains NaN or infinity")
+    check_finite(logits, "logits")
     return _softmax_cross_entropy(logits, labels)
 
 
@@ -152,4 +151,6 @@ def mse(pred: object, target: object) -> tuple[float, np.ndarray]:
     check_shape(target, pred.shape, "target")
     if pred.size == 0:
         raise ValueError("pred must not be empty")
+    check_finite(pred, "pred")
+    check_finite(target, "target")
     return _mse(pred, target)
