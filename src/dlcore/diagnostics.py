@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dlcore._validation import check_in_range
+from dlcore._validation import check_bool, check_in_range
 from dlcore.losses import _by_name
 from dlcore.nn import MLP
 
@@ -160,8 +160,7 @@ def activation_stats(
     """
     model = _check_model(model)
     x = model._check_x(x)
-    if not isinstance(training, bool):
-        raise TypeError(f"training must be True or False, got {type(training).__name__}")
+    check_bool(training, "training")
     tau = check_in_range(
         saturation_threshold, "saturation_threshold", 0.0, 1.0, low_inclusive=False
     )

@@ -25,6 +25,7 @@ import numpy as np
 from dlcore import activations as _activations
 from dlcore._validation import (
     as_float_array,
+    check_bool,
     check_choice,
     check_in_range,
     check_positive_int,
@@ -182,8 +183,7 @@ def build_mlp(
     fn = keras_activation(activation)
     if normalization is not None:
         check_choice(normalization, "normalization", NORMALIZATIONS)
-    if not isinstance(residual, bool):
-        raise TypeError(f"residual must be True or False, got {type(residual).__name__}")
+    check_bool(residual, "residual")
     seed = check_positive_int(seed, "seed", allow_zero=True)
 
     num_layers = len(sizes) - 1
@@ -353,8 +353,7 @@ def activation_stats(
     keras, tf = _import_tf()
     model = _check_keras_model(keras, model)
     x = _input(keras, model, x)
-    if not isinstance(training, bool):
-        raise TypeError(f"training must be True or False, got {type(training).__name__}")
+    check_bool(training, "training")
     tau = check_in_range(
         saturation_threshold, "saturation_threshold", 0.0, 1.0, low_inclusive=False
     )

@@ -34,6 +34,7 @@ from dlcore import activations, initializers
 from dlcore import normalization as _norm
 from dlcore._validation import (
     as_float_array,
+    check_bool,
     check_choice,
     check_positive,
     check_positive_int,
@@ -216,8 +217,7 @@ class MLP:
         if normalization is not None:
             check_choice(normalization, "normalization", NORMALIZATIONS)
         self.normalization = normalization
-        if not isinstance(residual, bool):
-            raise TypeError(f"residual must be True or False, got {type(residual).__name__}")
+        check_bool(residual, "residual")
         self.residual = residual
         w_init = _resolve_initializer(initializer, "initializer")
         b_init = _resolve_initializer(bias_initializer, "bias_initializer")
@@ -339,8 +339,7 @@ class MLP:
             Logits (the linear output).
         """
         x = self._check_x(x)
-        if not isinstance(training, bool):
-            raise TypeError(f"training must be True or False, got {type(training).__name__}")
+        check_bool(training, "training")
         logits, self._caches, self.trace = self._forward(x, training, self.bn_state)
         self._out_shape = logits.shape
         return logits
@@ -611,8 +610,7 @@ def train(
     if clip_norm is not None:
         clip_norm = check_positive(clip_norm, "clip_norm")
     for flag, name in ((progress, "progress"), (record_grad_norms, "record_grad_norms")):
-        if not isinstance(flag, bool):
-            raise TypeError(f"{name} must be True or False, got {type(flag).__name__}")
+        check_bool(flag, name)
 
     classify = loss == "softmax_cross_entropy"
     n = x.shape[0]
