@@ -144,3 +144,50 @@ def test_steps_to_target():
 def test_bad_input_names_the_parameter(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+def test_paired_difference_matches_scipy(rng):
+    from scipy import stats as sps
+
+    a = rng.normal(0.70, 0.02, size=7)
+    b = a - rng.normal(0.01, 0.01, size=7)
+    r = stats.paired_difference(a, b, level=0.9)
+    d = a - b
+    lo, hi = sps.t.interval(0.9, d.size - 1, loc=d.mean(), scale=sps.sem(d))
+    assert r.n == 7 and r.level == 0.9
+    assert r.mean == pytest.approx(d.mean(), rel=1e-13)
+    assert (r.low, r.high) == pytest.approx((lo, hi), rel=1e-9)
+    assert r.p_value == pytest.approx(sps.ttest_rel(a, b).pvalue, rel=1e-9)
+    assert "90% CI" in str(r)
+
+
+@pytest.mark.parametrize("shift", [0.0, 0.004, 0.02])
+def test_equivalence_test_is_the_larger_one_sided_p(rng, shift):
+    from scipy import stats as sps
+
+    a = rng.normal(0.7, 0.01, size=6)
+    b = a - shift - rng.normal(0, 0.003, size=6)
+    d, margin = a - b, 0.01
+    lower = sps.ttest_1samp(d, -margin, alternative="greater").pvalue
+    upper = sps.ttest_1samp(d, margin, alternative="less").pvalue
+    assert stats.equivalence_test(a, b, margin) == pytest.approx(max(lower, upper), rel=1e-9)
+
+
+def test_equivalence_test_decides_as_the_interval_does(rng):
+    # TOST at alpha rejects exactly when the (1 - 2 alpha) CI lies inside the margin.
+    for _ in range(50):
+        a = rng.normal(0, 1, size=5)
+        b = a + rng.normal(rng.uniform(-0.5, 0.5), 0.3, size=5)
+        r = stats.paired_difference(a, b, level=0.90)
+        inside = -0.4 < r.low and r.high < 0.4
+        assert (stats.equivalence_test(a, b, 0.4) < 0.05) == inside
+
+
+def test_equivalence_and_paired_difference_reject_bad_input():
+    with pytest.raises(ValueError, match="margin must be > 0"):
+        stats.equivalence_test([1.0, 2.0], [1.0, 2.5], margin=0.0)
+    with pytest.raises(ValueError, match="same length"):
+        stats.paired_difference([1.0, 2.0], [1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match=r"finite|NaN|nan"):
+        stats.paired_difference([1.0, float("nan")], [1.0, 2.0])
+    assert stats.equivalence_test([1.0, 1.0], [1.0, 1.0], 0.1) == 0.0  # identical: equivalent
