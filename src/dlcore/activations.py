@@ -3,8 +3,9 @@ r"""Activation functions: values, derivatives and the properties that matter for
 Elementwise activations are reached by name through :func:`get`, which returns an
 :class:`Activation` with ``.fn(x)``, ``.grad(x)`` (the elementwise derivative
 :math:`f'(x)`) and descriptive properties; each also exists as a module-level function
-(``activations.relu(x)``). Non-elementwise units have explicit forward/backward functions:
-:func:`prelu_forward`, :class:`RReLU`, :func:`maxout_forward`, :func:`softmax`.
+(``activations.relu(x)``). This module holds the parameter-free elementwise functions
+only; units with learned parameters or random state, or that couple entries (PReLU,
+RReLU, maxout, softmax), are layer-like operations in :mod:`dlcore.layers`.
 
 Every function is stable for inputs of any magnitude up to at least :math:`\pm 1000`
 (no overflow warnings, no NaN). Floating-point input keeps its dtype; integer input is
@@ -168,8 +169,13 @@ def sigmoid(x: object) -> np.ndarray:
     Returns:
         Array of the shape of ``x``, values in :math:`(0, 1)`.
 
+    Example:
+        >>> sigmoid(np.array([-2.0, 0.0, 2.0])).round(4)
+        array([0.1192, 0.5   , 0.8808])
+
     References:
-        Y. LeCun, L. Bottou, G. B. Orr, K.-R. Müller (1998), "Efficient BackProp".
+        Y. LeCun, L. Bottou, G. B. Orr, K.-R. Müller (1998), "Efficient BackProp",
+        https://doi.org/10.1007/3-540-49430-8_2
     """
     x = _x(x)
     e = _exp_neg_abs(x)
@@ -199,8 +205,13 @@ def tanh(x: object) -> np.ndarray:
     Returns:
         Array of the shape of ``x``, values in :math:`(-1, 1)`.
 
+    Example:
+        >>> tanh(np.array([-1.0, 0.0, 1.0])).round(4)
+        array([-0.7616,  0.    ,  0.7616])
+
     References:
-        Y. LeCun, L. Bottou, G. B. Orr, K.-R. Müller (1998), "Efficient BackProp".
+        Y. LeCun, L. Bottou, G. B. Orr, K.-R. Müller (1998), "Efficient BackProp",
+        https://doi.org/10.1007/3-540-49430-8_2
     """
     return np.tanh(_x(x))
 
@@ -227,10 +238,15 @@ def relu(x: object) -> np.ndarray:
     Returns:
         Array of the shape of ``x``.
 
+    Example:
+        >>> relu(np.array([-1.5, 0.0, 2.0])).round(4)
+        array([0., 0., 2.])
+
     References:
         V. Nair, G. E. Hinton (2010), "Rectified Linear Units Improve Restricted Boltzmann
-        Machines"; X. Glorot, A. Bordes, Y. Bengio (2011), "Deep Sparse Rectifier Neural
-        Networks".
+        Machines", https://mlanthology.org/icml/2010/nair2010icml-rectified/; X. Glorot, A. Bordes,
+        Y. Bengio (2011), "Deep Sparse Rectifier Neural Networks",
+        https://proceedings.mlr.press/v15/glorot11a.html
     """
     return np.maximum(_x(x), 0.0)
 
@@ -261,9 +277,14 @@ def leaky_relu(x: object, alpha: float = 0.01) -> np.ndarray:
     Returns:
         Array of the shape of ``x``.
 
+    Example:
+        >>> leaky_relu(np.array([-2.0, 3.0]), alpha=0.1).round(4)
+        array([-0.2,  3. ])
+
     References:
         A. L. Maas, A. Y. Hannun, A. Y. Ng (2013), "Rectifier Nonlinearities Improve Neural
-        Network Acoustic Models".
+        Network Acoustic Models",
+        https://ai.stanford.edu/~amaas/papers/relu_hybrid_icml2013_final.pdf
     """
     x = _x(x)
     alpha = check_positive(alpha, "alpha")
@@ -297,9 +318,13 @@ def elu(x: object, alpha: float = 1.0) -> np.ndarray:
     Returns:
         Array of the shape of ``x``, values in :math:`(-\alpha, \infty)`.
 
+    Example:
+        >>> elu(np.array([-1.0, 0.0, 2.0])).round(4)
+        array([-0.6321,  0.    ,  2.    ])
+
     References:
         D.-A. Clevert, T. Unterthiner, S. Hochreiter (2016), "Fast and Accurate Deep Network
-        Learning by Exponential Linear Units (ELUs)".
+        Learning by Exponential Linear Units (ELUs)", https://arxiv.org/abs/1511.07289
     """
     x = _x(x)
     alpha = check_positive(alpha, "alpha")
@@ -336,9 +361,13 @@ def selu(x: object) -> np.ndarray:
     Returns:
         Array of the shape of ``x``, values in :math:`(-\lambda\alpha, \infty)`.
 
+    Example:
+        >>> selu(np.array([-1.0, 0.0, 1.0])).round(4)
+        array([-1.1113,  0.    ,  1.0507])
+
     References:
         G. Klambauer, T. Unterthiner, A. Mayr, S. Hochreiter (2017), "Self-Normalizing
-        Neural Networks".
+        Neural Networks", https://arxiv.org/abs/1706.02515
     """
     return SELU_SCALE * elu(x, SELU_ALPHA)
 
@@ -367,9 +396,14 @@ def softplus(x: object) -> np.ndarray:
     Returns:
         Array of the shape of ``x``, values in :math:`(0, \infty)`.
 
+    Example:
+        >>> softplus(np.array([-1.0, 0.0, 1.0])).round(4)
+        array([0.3133, 0.6931, 1.3133])
+
     References:
         C. Dugas, Y. Bengio, F. Bélisle, C. Nadeau, R. Garcia (2001), "Incorporating
-        Second-Order Functional Knowledge for Better Option Pricing".
+        Second-Order Functional Knowledge for Better Option Pricing", NeurIPS 13,
+        https://cirano.qc.ca/en/summaries/2002s-46
     """
     x = _x(x)
     return np.logaddexp(np.zeros_like(x), x)
@@ -392,10 +426,16 @@ def swish(x: object) -> np.ndarray:
     Returns:
         Array of the shape of ``x``.
 
+    Example:
+        >>> swish(np.array([-1.0, 0.0, 1.0])).round(4)
+        array([-0.2689,  0.    ,  0.7311])
+
     References:
-        P. Ramachandran, B. Zoph, Q. V. Le (2017), "Searching for Activation Functions";
+        P. Ramachandran, B. Zoph, Q. V. Le (2017), "Searching for Activation Functions",
+        https://arxiv.org/abs/1710.05941;
         S. Elfwing, E. Uchibe, K. Doya (2018), "Sigmoid-Weighted Linear Units for Neural
-        Network Function Approximation in Reinforcement Learning".
+        Network Function Approximation in Reinforcement Learning",
+        https://arxiv.org/abs/1702.03118
     """
     x = _x(x)
     return x * sigmoid(x)
@@ -432,8 +472,13 @@ def gelu(x: object) -> np.ndarray:
     Returns:
         Array of the shape of ``x``.
 
+    Example:
+        >>> gelu(np.array([-1.0, 0.0, 1.0])).round(4)
+        array([-0.1587,  0.    ,  0.8413])
+
     References:
-        D. Hendrycks, K. Gimpel (2016), "Gaussian Error Linear Units (GELUs)".
+        D. Hendrycks, K. Gimpel (2016), "Gaussian Error Linear Units (GELUs)",
+        https://arxiv.org/abs/1606.08415
     """
     x = _x(x)
     return x * _std_normal_cdf(x)
@@ -474,8 +519,13 @@ def gelu_tanh(x: object) -> np.ndarray:
     Returns:
         Array of the shape of ``x``.
 
+    Example:
+        >>> gelu_tanh(np.array([-1.0, 0.0, 1.0])).round(4)
+        array([-0.1588,  0.    ,  0.8412])
+
     References:
-        D. Hendrycks, K. Gimpel (2016), "Gaussian Error Linear Units (GELUs)".
+        D. Hendrycks, K. Gimpel (2016), "Gaussian Error Linear Units (GELUs)",
+        https://arxiv.org/abs/1606.08415
     """
     x = _x(x)
     z, _ = _gelu_tanh_inner(x)
@@ -508,8 +558,12 @@ def hard_sigmoid(x: object) -> np.ndarray:
     Returns:
         Array of the shape of ``x``, values in :math:`[0, 1]`.
 
+    Example:
+        >>> hard_sigmoid(np.array([-4.0, 0.0, 1.5])).round(4)
+        array([0.  , 0.5 , 0.75])
+
     References:
-        A. Howard et al. (2019), "Searching for MobileNetV3".
+        A. Howard et al. (2019), "Searching for MobileNetV3", https://arxiv.org/abs/1905.02244
     """
     x = _x(x)
     return np.clip((x + 3.0) / 6.0, 0.0, 1.0)
@@ -535,9 +589,14 @@ def linear(x: object) -> np.ndarray:
     Returns:
         A copy of ``x`` as a float array.
 
+    Example:
+        >>> linear(np.array([-1.0, 2.0])).round(4)
+        array([-1.,  2.])
+
     References:
         Stacked linear layers collapse to one linear map; see e.g. I. Goodfellow,
-        Y. Bengio, A. Courville (2016), "Deep Learning", ch. 6.
+        Y. Bengio, A. Courville (2016), "Deep Learning", ch. 6,
+        https://www.deeplearningbook.org/contents/mlp.html
     """
     return _x(x).copy()
 
@@ -565,9 +624,13 @@ def step(x: object) -> np.ndarray:
     Returns:
         Array of the shape of ``x``, values in :math:`\{0, 1\}`.
 
+    Example:
+        >>> step(np.array([-1.0, 0.0, 2.0])).round(4)
+        array([0., 0., 1.])
+
     References:
         F. Rosenblatt (1958), "The Perceptron: A Probabilistic Model for Information Storage
-        and Organization in the Brain".
+        and Organization in the Brain", https://doi.org/10.1037/h0042519
     """
     x = _x(x)
     return (x > 0).astype(x.dtype)
@@ -603,6 +666,11 @@ class Activation:
         dead_region: :math:`f'(x) = 0` exactly on a whole interval, so a unit stuck there
             receives no gradient.
         params: the parameters bound into ``fn`` and ``grad`` (e.g. ``{"alpha": 0.01}``).
+
+    Example:
+        >>> act = get("tanh")
+        >>> act.fn(np.array([0.0])), act.grad(np.array([0.0])), act.zero_centered
+        (array([0.]), array([1.]), True)
     """
 
     name: str
@@ -720,6 +788,10 @@ def names() -> list[str]:
 
     Returns:
         List of lower-case names, in the order of the course's property table.
+
+    Example:
+        >>> names()[:3]
+        ['sigmoid', 'tanh', 'relu']
     """
     return list(_REGISTRY)
 
@@ -741,7 +813,10 @@ def get(name: str | Activation, **params: float) -> Activation:
         TypeError: a parameter the activation does not take.
 
     Example:
-        ``get("leaky_relu", alpha=0.2).grad(np.array([-1.0, 1.0]))`` gives ``[0.2, 1.0]``.
+        >>> get("LeakyReLU", alpha=0.2).grad(np.array([-1.0, 1.0]))
+        array([0.2, 1. ])
+        >>> get("relu").dead_region, get("gelu").output_range
+        (True, '[-0.1700, inf)')
     """
     if isinstance(name, Activation):
         no_params_with_instance("activation", params)
