@@ -67,22 +67,28 @@ def softmax_cross_entropy(logits: object, y: object) -> tuple[float, np.ndarray]
     :math:`\pm 1000` give finite values. Equals Keras'
     ``SparseCategoricalCrossentropy(from_logits=True)`` with its default mean reduction.
 
-    Reference: Bridle (1990), "Probabilistic interpretation of feedforward classification
-    network outputs, with relationships to statistical pattern recognition".
+    Args:
+        logits: unnormalised scores (the network's linear output), shape (N, C), finite.
+        y: integer class labels in ``[0, C)``, shape (N,).
 
-    Parameters
-    ----------
-    logits : array of shape (N, C)
-        Unnormalised scores (the network's linear output).
-    y : integer array of shape (N,)
-        Class labels in ``[0, C)``.
+    Returns:
+        ``(loss, dlogits)``: the mean cross-entropy over the batch (a float) and its
+        gradient with respect to ``logits``, shape (N, C).
 
-    Returns
-    -------
-    loss : float
-        Mean cross-entropy over the batch.
-    dlogits : ndarray of shape (N, C)
-        Gradient of ``loss`` with respect to ``logits``.
+    Raises:
+        ValueError: NaN or infinity in ``logits``, labels out of range, or wrong shapes
+            (the message names the parameter).
+        TypeError: labels that are not integers.
+
+    Example:
+        >>> loss, dlogits = softmax_cross_entropy(np.array([[0.0, 0.0]]), np.array([1]))
+        >>> round(loss, 6), dlogits  # log 2; softmax minus one-hot
+        (0.693147, array([[ 0.5, -0.5]]))
+
+    References:
+        J. S. Bridle (1990), "Probabilistic Interpretation of Feedforward Classification
+        Network Outputs, with Relationships to Statistical Pattern Recognition",
+        https://doi.org/10.1007/978-3-642-76153-9_28
     """
     logits = as_float_array(logits, "logits", ndim=2)
     if logits.shape[0] == 0 or logits.shape[1] == 0:
@@ -130,21 +136,22 @@ def mse(pred: object, target: object) -> tuple[float, np.ndarray]:
     ``pred`` (no broadcasting: a ``(N,)`` target against a ``(N, 1)`` prediction would
     silently build an ``(N, N)`` matrix).
 
-    Reference: Gauss (1809), "Theoria motus corporum coelestium" (least squares).
+    Args:
+        pred: predictions, shape (N,) or (N, D), finite.
+        target: targets of the same shape as ``pred``, finite.
 
-    Parameters
-    ----------
-    pred : array of shape (N,) or (N, D)
-        Predictions.
-    target : array of the same shape as ``pred``
-        Targets.
+    Returns:
+        ``(loss, dpred)``: the mean squared error (a float) and its gradient with respect
+        to ``pred``.
 
-    Returns
-    -------
-    loss : float
-        Mean squared error.
-    dpred : ndarray of the shape of ``pred``
-        Gradient of ``loss`` with respect to ``pred``.
+    Raises:
+        ValueError: NaN or infinity in ``pred`` or ``target`` (named), shapes that differ,
+            or empty input.
+
+    Example:
+        >>> loss, dpred = mse(np.array([1.0, 3.0]), np.array([0.0, 3.0]))
+        >>> loss, dpred
+        (0.5, array([1., 0.]))
     """
     pred = as_float_array(pred, "pred", ndim=(1, 2))
     target = as_float_array(target, "target", ndim=(1, 2))
