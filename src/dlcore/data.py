@@ -335,8 +335,8 @@ def xor(
         A :class:`Dataset` with features of shape ``(N, 2)`` and 2 classes.
 
     Example:
-        >>> xor(n_samples=100, seed=0).x_test.shape
-        (25, 2)
+        >>> xor(n_samples=100, seed=0).x_test.shape  # a quarter of each class, rounded
+        (24, 2)
     """
     n, noise, rng, frac = _check_common(n_samples, noise, seed, test_fraction, 2)
     parts = []
