@@ -19,7 +19,16 @@ __all__ = ["mse", "softmax_cross_entropy"]
 
 
 def check_labels(y: object, name: str, num_examples: int, num_classes: int) -> np.ndarray:
-    """Return ``y`` as a 1-D integer array of class labels in ``[0, num_classes)``."""
+    """Return ``y`` as a 1-D integer array of class labels in ``[0, num_classes)``.
+
+    Example:
+        >>> check_labels([0, 2, 1], "y", 3, 3)
+        array([0, 2, 1])
+        >>> check_labels([0, 3], "y", 2, 3)
+        Traceback (most recent call last):
+        ...
+        ValueError: y must hold labels in [0, 3) (the number of classes), got values from 0 to 3
+    """
     if isinstance(y, (str, bytes)) or y is None:
         raise TypeError(f"{name} must be an array of integer class labels, got {type(y).__name__}")
     arr = np.asarray(y)

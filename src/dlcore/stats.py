@@ -6,7 +6,8 @@ t-tests, corrected for the number of comparisons. The t distribution and the t-t
 SciPy's (``scipy.special.betainc``, ``scipy.stats.t.ppf``, ``scipy.stats.ttest_rel``,
 ``scipy.stats.ttest_ind``); this module adds argument checks that name the parameter,
 the conventions the chapters use (two-sided p-values, a p-value of 1 or 0 when there is
-no spread at all), and what SciPy lacks (Holm, moving average, steps to target):
+no spread at all), and what SciPy lacks (paired-difference CIs, the TOST equivalence
+test, Holm, moving average, steps to target):
 
 * :func:`t_cdf`, :func:`t_quantile` -- Student's t distribution (Student, 1908), from
   ``scipy.special.betainc`` (in a form that keeps its digits near :math:`t = 0`) and
@@ -97,7 +98,7 @@ def t_cdf(t: float, df: float) -> float:
 
     References:
         Student (1908), "The probable error of a mean", Biometrika 6(1),
-        https://doi.org/10.1093/biomet/6.1.1
+        https://doi.org/10.2307/2331554
     """
     t = check_real(t, "t")
     df = _check_df(df)
@@ -355,7 +356,15 @@ def steps_to_target(losses: Sequence[float], target: float, window: int = 20) ->
 
 @dataclass(frozen=True)
 class PairedDifference:
-    """Summary of paired differences ``a - b``: mean, confidence interval, p-value."""
+    """Summary of paired differences ``a - b``: mean, confidence interval, p-value.
+
+    Made by :func:`paired_difference`; ``str()`` gives the one-line summary the chapters
+    print.
+
+    Example:
+        >>> print(PairedDifference(0.02, 0.01, 0.03, 0.004, 5, 0.95))
+        +0.02 [95% CI +0.01, +0.03], p = 0.004, n = 5
+    """
 
     mean: float
     low: float
@@ -396,8 +405,9 @@ def paired_difference(
         >>> round(r.mean, 3), r.n, r.low > 0
         (0.02, 4, True)
 
-    Reference: Student (1908), "The probable error of a mean", *Biometrika* 6(1),
-    https://doi.org/10.2307/2331554
+    References:
+        Student (1908), "The probable error of a mean", Biometrika 6(1),
+        https://doi.org/10.2307/2331554
     """
     d = _paired(a, b)
     mean, half = mean_ci(d, level)
@@ -427,9 +437,10 @@ def equivalence_test(a: Sequence[float], b: Sequence[float], margin: float) -> f
         >>> equivalence_test(a, b, margin=0.01) < 0.05  # within one point
         True
 
-    Reference: D. J. Schuirmann (1987), "A comparison of the two one-sided tests procedure
-    and the power approach for assessing the equivalence of average bioavailability",
-    *J. Pharmacokinetics and Biopharmaceutics* 15, https://doi.org/10.1007/BF01068419
+    References:
+        D. J. Schuirmann (1987), "A comparison of the two one-sided tests procedure and
+        the power approach for assessing the equivalence of average bioavailability",
+        J. Pharmacokinetics and Biopharmaceutics 15, https://doi.org/10.1007/BF01068419
     """
     d = _paired(a, b)
     margin = check_real(margin, "margin")
