@@ -202,3 +202,7 @@ def test_non_finite_x_or_f_is_refused():
     ):
         numerical_gradient(lambda z: float(np.sum(np.log(z))), x)
     np.testing.assert_array_equal(x, [1.0, 5e-6])  # restored
+
+
+def test_empty_x_has_an_empty_gradient():
+    assert numerical_gradient(lambda z: 0.0, np.zeros((0, 3)), h=1e-300).shape == (0, 3)
