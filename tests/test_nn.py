@@ -689,3 +689,25 @@ def test_divergence_stops_before_the_bad_step_is_applied(rng):
     # Step 3 is the last batch of epoch 1; the optimizer saw steps 1 and 2 only.
     assert (info.value.epoch, info.value.step, opt.calls) == (1, 3, 2)
     assert all(np.all(np.isfinite(p)) for p in model.params.values())
+
+
+def test_names_follow_the_one_lookup_rule(rng):
+    # Catches: a raw comparison with the caller's spelling (loss == "softmax_cross_entropy")
+    # after the case-insensitive lookup: loss="SoftmaxCrossEntropy" took the regression
+    # path and refused integer labels as (N, C) targets; and MLP(activation="ReLU") was
+    # refused although activations.get("ReLU") works. Real bugs, found writing this test.
+    x, y = rng.normal(size=(12, 3)), rng.integers(0, 4, size=12)
+    model = MLP([3, 5, 4], activation="ReLU", initializer="HeNormal", rng=rng)
+    assert model.activation.name == "relu"
+    hist = train(
+        model, Frozen(), x, y, epochs=1, batch_size=4, rng=rng, loss="SoftmaxCrossEntropy"
+    )
+    assert len(hist.train_accuracy) == 1
+    assert model.loss_and_grads(x, y, loss="Softmax_Cross_Entropy")[0] == pytest.approx(
+        hist.train_loss[0], rel=1e-12
+    )
+    t = rng.normal(size=(12, 4))
+    assert (
+        train(model, Frozen(), x, t, epochs=1, batch_size=4, rng=rng, loss="MSE").train_accuracy
+        == []
+    )

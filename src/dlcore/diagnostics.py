@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dlcore._validation import check_bool, check_in_range
-from dlcore.losses import _by_name
+from dlcore.losses import _BY_NAME, _loss_name
 from dlcore.nn import MLP
 
 __all__ = ["GradientNorms", "LayerStats", "activation_stats", "gradient_norms"]
@@ -235,7 +235,8 @@ def gradient_norms(
         X. Glorot, Y. Bengio (2010), https://proceedings.mlr.press/v9/glorot10a.html
     """
     model = _check_model(model)
-    loss_fn = _by_name(loss)
+    loss = _loss_name(loss)
+    loss_fn = _BY_NAME[loss]
     x = model._check_x(x)
     y = model._check_targets(y, x.shape[0], loss)
     logits, caches, trace = model._forward(x, True, copy.deepcopy(model.bn_state))

@@ -30,9 +30,10 @@ from dlcore._validation import (
     check_in_range,
     check_positive_int,
     check_real,
+    lookup,
 )
 from dlcore.diagnostics import SLOPE_GRID, GradientNorms, LayerStats, layer_stats
-from dlcore.losses import LOSSES, check_labels
+from dlcore.losses import _loss_name, check_labels
 from dlcore.nn import MLP, NORMALIZATIONS
 
 __all__ = [
@@ -85,8 +86,8 @@ def keras_activation(activation: str | _activations.Activation) -> Any:
     """
     keras, _ = _import_tf()
     if isinstance(activation, str):
-        check_choice(activation, "activation", _activations.names())
-        activation = _activations.get(activation)
+        names = dict.fromkeys(_activations.names())
+        activation = _activations.get(lookup(activation, "activation", names, param="activation"))
     if not isinstance(activation, _activations.Activation):
         raise TypeError(
             "activation must be a name or a dlcore.activations.Activation, "
@@ -389,7 +390,7 @@ def _batch(model: object, x: object, y: object, loss: str) -> tuple:
     """Checked ``(keras, tf, model, x, y, keras_loss)`` for a loss/gradient computation."""
     keras, tf = _import_tf()
     model = _check_keras_model(keras, model)
-    check_choice(loss, "loss", LOSSES)
+    loss = _loss_name(loss)
     x = _input(keras, model, x)
     return (keras, tf, model, x, *_targets(keras, model, x, y, loss))
 

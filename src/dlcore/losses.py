@@ -124,9 +124,18 @@ _BY_NAME: dict[str, Callable[[np.ndarray, np.ndarray], tuple[float, np.ndarray]]
 LOSSES = tuple(_BY_NAME)
 
 
+def _loss_name(loss: str) -> str:
+    """The registry key ``loss`` names (``"MSE"`` -> ``"mse"``), by the one name rule.
+
+    Callers compare the key, never the raw argument, so every spelling the rule accepts
+    behaves the same (``loss="SoftmaxCrossEntropy"`` must also report accuracy).
+    """
+    return lookup(loss, "loss", _BY_NAME, param="loss")
+
+
 def _by_name(loss: str) -> Callable[[np.ndarray, np.ndarray], tuple[float, np.ndarray]]:
     """The unchecked function called ``loss``; ``ValueError`` lists the names otherwise."""
-    return _BY_NAME[lookup(loss, "loss", _BY_NAME, param="loss")]
+    return _BY_NAME[_loss_name(loss)]
 
 
 def mse(pred: object, target: object) -> tuple[float, np.ndarray]:

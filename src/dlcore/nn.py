@@ -41,9 +41,10 @@ from dlcore._validation import (
     check_real,
     check_rng,
     check_shape,
+    lookup,
 )
 from dlcore.layers import _dense_backward, _dense_forward
-from dlcore.losses import _by_name, check_labels
+from dlcore.losses import _BY_NAME, _loss_name, check_labels
 
 __all__ = [
     "MLP",
@@ -108,8 +109,12 @@ class LayerTrace:
 
 def _resolve_activation(activation: object) -> activations.Activation:
     if isinstance(activation, str):
-        check_choice(activation, "activation", activations.names())
-        return activations.get(activation)
+        # The one name rule of dlcore._validation.lookup ("ReLU" works), with this
+        # parameter's name in the error.
+        key = lookup(
+            activation, "activation", dict.fromkeys(activations.names()), param="activation"
+        )
+        return activations.get(key)
     if callable(getattr(activation, "fn", None)) and callable(getattr(activation, "grad", None)):
         return activation
     raise TypeError(
@@ -120,7 +125,9 @@ def _resolve_activation(activation: object) -> activations.Activation:
 
 def _resolve_initializer(init: object, name: str) -> Callable:
     if isinstance(init, str):
-        return initializers.get(check_choice(init, name, initializers.names()))
+        return initializers.get(
+            lookup(init, "initializer", dict.fromkeys(initializers.names()), param=name)
+        )
     if callable(init):
         return init
     if name == "bias_initializer" and not isinstance(init, bool):
@@ -420,7 +427,8 @@ class MLP:
             >>> round(loss, 6)  # equal logits: log 2
             0.693147
         """
-        loss_fn = _by_name(loss)
+        loss = _loss_name(loss)
+        loss_fn = _BY_NAME[loss]
         x = self._check_x(x)
         y = self._check_targets(y, x.shape[0], loss)
         logits = self.forward(x, training=True)
@@ -662,7 +670,8 @@ def train(
             "optimizer must have a step(params, grads) method (e.g. dlcore.optimizers.Adam()), "
             f"got {type(optimizer).__name__}"
         )
-    loss_fn = _by_name(loss)
+    loss = _loss_name(loss)
+    loss_fn = _BY_NAME[loss]
     x = model._check_x(x)
     y = model._check_targets(y, x.shape[0], loss)
     epochs = check_positive_int(epochs, "epochs")
