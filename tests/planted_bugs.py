@@ -164,6 +164,18 @@ BUGS: dict[str, tuple[str, str, list[tuple[str, str]]]] = {
             ),
         ],
     ),
+    "loss_name_compared_raw": (
+        "nn",
+        "test_nn.py",
+        [
+            (
+                "    loss = _loss_name(loss)\n"
+                "    loss_fn = _BY_NAME[loss]\n"
+                "    x = model._check_x(x)",
+                "    loss_fn = _BY_NAME[_loss_name(loss)]\n    x = model._check_x(x)",
+            )
+        ],
+    ),
 }
 
 
