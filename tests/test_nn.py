@@ -442,6 +442,16 @@ BAD_INPUTS = [
     (lambda: _train(progress="yes"), TypeError, "progress"),
     (lambda: _train(record_grad_norms=None), TypeError, "record_grad_norms"),
     (lambda: _train(loss="cross_entropy"), ValueError, "loss"),
+    # Finite-value policy: NaN/inf inputs are refused up front, before any state changes.
+    (lambda: _train(x=np.full((4, 3), np.nan)), ValueError, "x contains NaN"),
+    (lambda: _train(x_val=np.full((4, 3), np.inf), y_val=Y), ValueError, "x_val contains NaN"),
+    (
+        lambda: _train(model=_model(sizes=(3, 2)), y=np.full((4, 2), np.nan), loss="mse"),
+        ValueError,
+        "y contains NaN",
+    ),
+    (lambda: _model().forward(np.full((2, 3), np.nan)), ValueError, "x contains NaN"),
+    (lambda: _model().predict(np.full((2, 3), -np.inf)), ValueError, "x contains NaN"),
     (lambda: clip_by_global_norm([np.ones(2)], 1.0), TypeError, "grads"),
     (lambda: clip_by_global_norm({"a": np.ones(2)}, 0.0), ValueError, "clip_norm"),
 ]
@@ -711,3 +721,17 @@ def test_names_follow_the_one_lookup_rule(rng):
         train(model, Frozen(), x, t, epochs=1, batch_size=4, rng=rng, loss="MSE").train_accuracy
         == []
     )
+
+
+def test_nan_input_leaves_batch_norm_statistics_untouched(rng):
+    # Catches: NaN input reaching batch norm in training mode, which would make the running
+    # statistics NaN for good (every later prediction NaN).
+    model = make_model(rng, normalization="batch")
+    before = {l: {k: v.copy() for k, v in s.items()} for l, s in model.bn_state.items()}
+    x = rng.normal(size=(4, 3))
+    x[1, 2] = np.nan
+    with pytest.raises(ValueError, match="x contains NaN"):
+        model.forward(x, training=True)
+    for l, s in model.bn_state.items():
+        for k, v in s.items():
+            np.testing.assert_array_equal(v, before[l][k])

@@ -36,6 +36,7 @@ from dlcore._validation import (
     as_float_array,
     check_bool,
     check_choice,
+    check_finite,
     check_positive,
     check_positive_int,
     check_real,
@@ -333,6 +334,7 @@ class MLP:
             )
         if x.shape[0] == 0:
             raise ValueError(f"{name} must hold at least one example, got shape {x.shape}")
+        check_finite(x, name)  # NaN input would poison batch-norm statistics silently
         return x
 
     def _check_targets(self, y: object, n: int, loss: str, name: str = "y") -> np.ndarray:
@@ -342,6 +344,7 @@ class MLP:
         if y.ndim == 1 and self.sizes[-1] == 1:
             y = y[:, None]
         check_shape(y, (n, self.sizes[-1]), name)
+        check_finite(y, name)
         return y
 
     # -- public API ---------------------------------------------------------------------
