@@ -206,3 +206,8 @@ def test_non_finite_x_or_f_is_refused():
 
 def test_empty_x_has_an_empty_gradient():
     assert numerical_gradient(lambda z: 0.0, np.zeros((0, 3)), h=1e-300).shape == (0, 3)
+
+
+def test_non_finite_dout_is_refused_by_name():
+    with pytest.raises(ValueError, match="dout contains NaN or infinity"):
+        numerical_gradient_array(np.sin, np.ones(2), np.array([1.0, np.nan]))

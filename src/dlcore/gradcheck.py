@@ -173,6 +173,7 @@ def numerical_gradient_array(
     """
     x = _check_x(x)
     dout = as_float_array(dout, "dout")
+    check_finite(dout, "dout")
 
     def loss(z: np.ndarray) -> float:
         out = np.asarray(f(z))
