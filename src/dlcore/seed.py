@@ -8,7 +8,7 @@ import random
 
 import numpy as np
 
-from dlcore._validation import check_positive_int
+from dlcore._validation import check_bool, check_positive_int
 
 
 def seed_everything(seed: int = 0, *, tensorflow: bool | None = None) -> np.random.Generator:
@@ -40,6 +40,7 @@ def seed_everything(seed: int = 0, *, tensorflow: bool | None = None) -> np.rand
     np.random.seed(seed % 2**32)  # noqa: NPY002 - seeding the legacy global state on purpose
     if tensorflow is None:
         tensorflow = importlib.util.find_spec("tensorflow") is not None
+    check_bool(tensorflow, "tensorflow")
     if tensorflow:
         import keras
         import tensorflow as tf
