@@ -11,7 +11,8 @@ import pytest
 from dlcore import seed_everything
 
 
-def test_seeds_python_numpy_and_returns_a_fresh_generator():
+def test_seeds_python_numpy_and_returns_a_fresh_generator(monkeypatch):
+    monkeypatch.delenv("PYTHONHASHSEED", raising=False)  # restored after the test
     rng = seed_everything(7, tensorflow=False)
     a = (random.random(), np.random.random(), rng.random())  # noqa: NPY002
     rng = seed_everything(7, tensorflow=False)
