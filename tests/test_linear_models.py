@@ -115,3 +115,16 @@ def test_predicted_steps():
     assert abs(lm.predicted_steps(1e4, 1e-6) / (1e4 * math.log(1e6)) - 1) < 1e-3
     with pytest.raises(ValueError, match="kappa must be >= 1"):
         lm.predicted_steps(0.5)
+
+
+def test_bound_is_exact_when_the_error_lies_along_the_slowest_direction():
+    # H = diag(1, 0.01) (kappa 100); w* = (0, 1) makes e_0 = -w* an eigenvector of the
+    # smallest eigenvalue, so ||e_t|| = (1 - 1/kappa)^t exactly: the bound is attained.
+    x = np.array([[1.0, 0.0], [0.0, 0.1]]) * math.sqrt(2)
+    y = x @ np.array([0.0, 1.0])
+    kappa = lm.condition_number(lm.least_squares_hessian(x))
+    assert math.isclose(kappa, 100.0, rel_tol=1e-12)
+    for tol in (1e-2, 1e-6):
+        assert lm.steps_to_converge(x, y, tol=tol) == lm.predicted_steps(kappa, tol)
+    # small kappa, where kappa * ln(1/tol) is a poor approximation: ln(1e-6) / ln(1/2) = 19.9
+    assert lm.predicted_steps(2.0, 1e-6) == 20
