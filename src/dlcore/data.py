@@ -602,3 +602,96 @@ def load(name: str, *, scale: str | None = None, seed: int = 0, flatten: bool = 
     if name == "mnist1d":
         return mnist1d(seed)
     return {"spirals": spirals, "moons": moons, "circles": circles, "xor": xor}[name](seed=seed)
+
+
+# --------------------------------------------------------------------------- colour images
+
+#: Class names of :func:`color_shapes`, in label order.
+SHAPE_CLASSES = ("disc", "square", "ring", "stripes")
+
+
+def color_shapes(
+    n_train: int = 2000,
+    n_test: int = 500,
+    seed: int = 0,
+    *,
+    image_size: int = 32,
+    noise: float = 10.0,
+) -> Dataset:
+    r"""Small colour images of four kinds of shape, drawn procedurally (offline, < 1 s).
+
+    Each image is ``image_size`` x ``image_size`` x 3 with 8-bit values (integers in
+    ``[0, 255]``, stored as float64 like every :class:`Dataset`): a warm "sky"
+    background that brightens towards the top, with its own random tint, and one
+    shape of random colour, position and size. The label says which shape:
+    ``0`` disc, ``1`` square, ``2`` ring, ``3`` horizontal stripes (``SHAPE_CLASSES``).
+    Pixel noise :math:`\mathcal N(0, \text{noise}^2)` is added before rounding and
+    clipping.
+
+    The statistics are deliberately like those of photographs: the per-channel means
+    differ (red brightest, blue darkest) and are far from zero, the channels have
+    different spreads, and the mean image is not flat (brighter at the top), so
+    per-pixel and per-channel centring give different results. Classes are balanced
+    (label ``i % 4`` for image ``i``, then shuffled).
+
+    Args:
+        n_train, n_test: number of training and test images (each >= 4).
+        seed: seed of the private generator; the same seed gives the same images.
+        image_size: height and width in pixels (>= 16).
+        noise: standard deviation of the pixel noise in 8-bit units (>= 0).
+
+    Returns:
+        A :class:`Dataset` named ``"color_shapes"`` with ``x`` of shape
+        ``(N, image_size, image_size, 3)`` and 4 classes.
+
+    Example:
+        >>> d = color_shapes(40, 8, seed=1)
+        >>> d.x_train.shape, d.num_classes, float(d.x_train.max()) <= 255
+        ((40, 32, 32, 3), 4, True)
+    """
+    n_train = check_positive_int(n_train, "n_train")
+    n_test = check_positive_int(n_test, "n_test")
+    if min(n_train, n_test) < 4:
+        raise ValueError(f"n_train and n_test must be >= 4, got {n_train} and {n_test}")
+    seed = check_positive_int(seed, "seed", allow_zero=True)
+    size = check_positive_int(image_size, "image_size")
+    if size < 16:
+        raise ValueError(f"image_size must be >= 16, got {size}")
+    noise = check_positive(noise, "noise", allow_zero=True)
+    rng = np.random.default_rng(seed)
+    n = n_train + n_test
+    labels = rng.permutation(np.arange(n) % len(SHAPE_CLASSES))
+    yy, xx = np.mgrid[0:size, 0:size].astype(np.float64) + 0.5
+    s = size / 32.0  # geometry is specified for 32 x 32 and scaled
+    cx = rng.uniform(11 * s, 21 * s, (n, 1, 1))
+    cy = rng.uniform(11 * s, 21 * s, (n, 1, 1))
+    r = rng.uniform(5 * s, 9 * s, (n, 1, 1))
+    dx, dy = xx - cx, yy - cy
+    dist = np.sqrt(dx**2 + dy**2)
+    box = np.maximum(np.abs(dx), np.abs(dy))
+    masks = {
+        0: dist < r,
+        1: box < 0.85 * r,
+        2: np.abs(dist - 0.8 * r) < 1.6 * s,
+        3: (box < 0.9 * r) & (np.floor((yy - cy) / (2 * s)) % 2 == 0),
+    }
+    mask = np.zeros((n, size, size), dtype=bool)
+    for k, m in masks.items():
+        mask[labels == k] = m[labels == k]
+    # Background: per-channel base (R > G > B) with a per-image tint of channel-dependent
+    # spread, brightening towards the top; shape colour uniform in the cube.
+    base = np.array([150.0, 115.0, 70.0]) + rng.normal(0, 1, (n, 3)) * np.array([35.0, 25.0, 12.0])
+    ramp = (1.0 - yy / size)[None, :, :, None] * np.array([50.0, 40.0, 25.0])
+    background = base[:, None, None, :] + ramp
+    colour = rng.uniform(0, 255, (n, 1, 1, 3))
+    images = np.where(mask[..., None], colour, background)
+    images = images + noise * rng.standard_normal(images.shape)
+    images = np.clip(np.rint(images), 0, 255)
+    return Dataset(
+        x_train=images[:n_train],
+        y_train=labels[:n_train].astype(np.int64),
+        x_test=images[n_train:],
+        y_test=labels[n_train:].astype(np.int64),
+        name="color_shapes",
+        num_classes=len(SHAPE_CLASSES),
+    )
