@@ -52,9 +52,11 @@ from dlcore._validation import (
 __all__ = [
     "IMAGE_NAMES",
     "NAMES",
+    "SHAPE_CLASSES",
     "Dataset",
     "cache_dir",
     "circles",
+    "color_shapes",
     "load",
     "mnist1d",
     "moons",
