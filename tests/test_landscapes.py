@@ -163,3 +163,36 @@ def test_trajectory_is_exactly_what_the_optimizer_does():
 def test_bad_input_names_the_parameter(call, exc, name):
     with pytest.raises(exc, match=name):
         call()
+
+
+def test_on_grid_is_value_on_stacked_coordinates():
+    x, y = np.meshgrid(np.linspace(-1, 1, 3), np.linspace(0, 2, 2))
+    for land in LANDSCAPES:
+        np.testing.assert_array_equal(land.on_grid(x, y), land.value(np.stack([x, y], axis=-1)))
+
+
+@pytest.mark.filterwarnings("ignore:Animation was deleted")
+def test_animate_trajectories_reveals_the_paths_frame_by_frame():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from dlcore.plotting import animate_trajectories
+
+    q = Quadratic([1.0, 4.0])
+    paths = {
+        "a": trajectory(q, SGD(0.1), [1.0, 1.0], 9),
+        "b": trajectory(q, Adam(0.1), [1.0, 1.0], 4),
+    }
+    anim = animate_trajectories(q.on_grid, paths, (-1.5, 1.5), (-1.5, 1.5), frames=5)
+    lines = anim._fig.axes[0].get_lines()[-2:]
+    anim._func(0)  # first frame: ceil(10 / 5) = 2 points of the longest path
+    assert [len(line.get_xdata()) for line in lines] == [2, 2]
+    anim._func(4)  # last frame: everything
+    assert [len(line.get_xdata()) for line in lines] == [10, 5]
+    plt.close(anim._fig)
+    with pytest.raises(ValueError, match="frames"):
+        animate_trajectories(q.on_grid, paths, (-1, 1), (-1, 1), frames=1)
+    with pytest.raises(ValueError, match="trajectories"):
+        animate_trajectories(q.on_grid, {}, (-1, 1), (-1, 1))

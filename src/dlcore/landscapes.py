@@ -59,6 +59,11 @@ class Landscape:
         out = self._value(*self._xy(w))
         return float(out) if np.ndim(out) == 0 else out
 
+    def on_grid(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """The function on coordinate arrays ``x``, ``y`` of one shape (e.g. a ``meshgrid``),
+        the signature :func:`dlcore.plotting.plot_loss_contours` expects."""
+        return np.asarray(self.value(np.stack([np.asarray(x), np.asarray(y)], axis=-1)))
+
     def gradient(self, w: object) -> np.ndarray:
         """The gradient at one point ``w`` of shape ``(2,)``."""
         x, y = self._xy(w)
