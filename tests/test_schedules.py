@@ -3,6 +3,8 @@ ReduceLROnPlateau logic against keras.callbacks.ReduceLROnPlateau, and bad input
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -162,6 +164,19 @@ def test_cosine_restarts_periods_and_peaks():
     floor = CosineDecayRestarts(1.0, 10, t_mul=1.0, m_mul=0.5, alpha=0.2)
     # Keras' floor is alpha * eta_0, not multiplied by m_mul^i
     assert floor(10) == pytest.approx(0.8 * 0.5 + 0.2, rel=1e-15)
+
+
+def test_cosine_restarts_exact_at_boundaries_where_the_logarithm_rounds_down():
+    # With t_mul = 3, log(1 + x (t_mul - 1)) / log(t_mul) is 0.9999999999999998 at x = 1 and
+    # 4.999999999999999 at x = 121 (the starts of periods 1 and 5): a floor of it alone would put
+    # those steps at the end of the previous period; dlcore must restart there.
+    assert math.log1p(2.0) / math.log(3.0) < 1 and math.log1p(242.0) / math.log(3.0) < 5
+    sched = CosineDecayRestarts(0.1, 10, t_mul=3.0, m_mul=0.5)
+    for i, step in enumerate([0, 10, 40, 130, 400, 1210]):  # 10 * (1 + 3 + ... + 3^(i-1))
+        assert sched.period(step) == (i, 0.0)
+        assert sched(step) == 0.1 * 0.5**i
+        if step > 0:
+            assert sched.period(step - 1)[0] == i - 1
 
 
 def test_linear_warmup_ramps_then_follows():
