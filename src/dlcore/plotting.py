@@ -33,6 +33,7 @@ from dlcore._validation import (
 __all__ = [
     "COLORS",
     "COURSE_STYLE",
+    "animate_trajectories",
     "plot_activation_gallery",
     "plot_decision_boundary",
     "plot_layer_stats",
@@ -608,3 +609,60 @@ def plot_decision_boundary(
     ax.set_ylabel("$x_2$")
     ax.set_title(title)
     return fig, ax
+
+
+def animate_trajectories(
+    f: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    trajectories: Mapping[str, np.ndarray],
+    xlim: tuple[float, float],
+    ylim: tuple[float, float],
+    *,
+    frames: int = 20,
+    log_levels: bool = True,
+    minimum: tuple[float, float] | None = None,
+    title: str = "trajectories",
+    figsize: tuple[float, float] = (4.2, 3.4),
+):
+    r"""An animation of optimizer trajectories on the contours of :math:`L(w_1, w_2)`.
+
+    Draws the contours once (with :func:`plot_loss_contours`) and reveals every
+    trajectory step by step over ``frames`` frames (frame :math:`k` shows the first
+    :math:`\lceil k T / \text{frames} \rceil` steps), so the page stays light: each frame
+    is one small PNG in ``anim.to_jshtml()``, which plays on a static web page without a
+    kernel. The caller closes the figure (``plt.close(anim._fig)``) after rendering.
+
+    Args:
+        f, xlim, ylim, log_levels, minimum, title: as for :func:`plot_loss_contours`.
+        trajectories: name -> ``(T_i, 2)`` iterates (lengths may differ).
+        frames: number of frames (>= 2).
+        figsize: inches; small by default.
+
+    Returns:
+        A ``matplotlib.animation.FuncAnimation``.
+    """
+    from matplotlib import animation
+
+    frames = check_positive_int(frames, "frames")
+    if frames < 2:
+        raise ValueError(f"frames must be >= 2, got {frames}")
+    if not trajectories:
+        raise ValueError("trajectories must name at least one path")
+    paths = {k: as_float_array(v, f"trajectories[{k!r}]", ndim=2) for k, v in trajectories.items()}
+    longest = max(len(p) for p in paths.values())
+    fig, ax = plt.subplots(figsize=figsize)
+    plot_loss_contours(
+        f, None, xlim, ylim, log_levels=log_levels, minimum=minimum, ax=ax, title=title
+    )
+    lines = {
+        k: ax.plot([], [], "-o", ms=2.5, lw=1.2, label=k, color=COLORS[i % len(COLORS)])[0]
+        for i, k in enumerate(paths)
+    }
+    ax.legend(fontsize=7, loc="upper left")
+
+    def draw(frame: int):
+        upto = int(np.ceil((frame + 1) * longest / frames))
+        for k, line in lines.items():
+            line.set_data(paths[k][:upto, 0], paths[k][:upto, 1])
+        return list(lines.values())
+
+    return animation.FuncAnimation(fig, draw, frames=frames, interval=150, blit=False)
