@@ -15,6 +15,7 @@ Run as a script to re-execute notebooks and store them per the policy::
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 from pathlib import Path
@@ -100,6 +101,36 @@ def violations(path: Path) -> list[str]:
                 problems.append(f"{where}: outputs must be stripped (cell is not {CHECK})")
     if "widgets" in nb.metadata:
         problems.append("notebook metadata must not store widget state")
+    problems += exercise_violations(nb, path)
+    return problems
+
+
+def exercise_violations(nb, path: Path) -> list[str]:
+    """Exercises use sphinx-exercise (CONTRIBUTING.md, "Exercises and solutions"): no
+    legacy "{admonition} Solution", every {solution} names an {exercise} label of this
+    notebook, and the hidden cells of the Exercises section are tagged ``solution``.
+    ``tools/convert_exercises.py`` fixes the first and last; this reports them."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    from convert_exercises import convert
+
+    converted = nbformat.from_dict(json.loads(json.dumps(nb)))
+    convert(converted, path)
+    problems = []
+    for n, (old, new) in enumerate(zip(nb.cells, converted.cells, strict=True)):
+        if old.source != new.source:
+            problems.append(
+                f"cell {n}: a solution is not in a {{solution}} directive "
+                f"(run .venv/bin/python tools/convert_exercises.py {path})"
+            )
+        elif old.metadata.get("tags") != new.metadata.get("tags"):
+            problems.append(
+                f"cell {n}: a hidden cell of the Exercises section must be tagged 'solution'"
+            )
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    labels = set(re.findall(r"^\s*:label:\s*(\S+)", text, re.M))
+    for target in re.findall(r"^\s*[:`]{3,}\{solution\}\s*(\S+)", text, re.M):
+        if target not in labels:
+            problems.append(f"{{solution}} {target} names no exercise label of this notebook")
     return problems
 
 
