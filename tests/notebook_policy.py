@@ -46,6 +46,21 @@ def markers_of(source: str) -> list[tuple[int, str]]:
     return found
 
 
+def _ends_in_bare_expression(source: str) -> bool:
+    """True if IPython would display the value of the cell's last statement."""
+    import ast
+
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return False
+    return (
+        bool(tree.body)
+        and isinstance(tree.body[-1], ast.Expr)
+        and not source.rstrip().endswith(";")
+    )
+
+
 def is_checked(cell) -> bool:
     return cell.cell_type == "code" and any(m == CHECK for _, m in markers_of(cell.source))
 
@@ -79,6 +94,11 @@ def violations(path: Path) -> list[str]:
             missing = {"remove-output", "skip-execution"} - set(cell.metadata.get("tags", []))
             if missing:
                 problems.append(f"{where}: a widget cell must be tagged {sorted(missing)}")
+            if _ends_in_bare_expression(cell.source):
+                problems.append(
+                    f"{where}: end the widget cell with ';' (a live session would print "
+                    "the interact call's return value, e.g. <function __main__.explore>)"
+                )
         for i, marker in markers_of(cell.source):
             reason = lines[i + 1].strip() if i + 1 < len(lines) else ""
             if not re.match(r"#\s*why:\s*\S.{8,}", reason):
@@ -109,18 +129,23 @@ def exercise_violations(nb, path: Path) -> list[str]:
     """Exercises use sphinx-exercise (CONTRIBUTING.md, "Exercises and solutions"): no
     legacy "{admonition} Solution", every {solution} names an {exercise} label of this
     notebook, and the hidden cells of the Exercises section are tagged ``solution``.
-    ``tools/convert_exercises.py`` fixes the first and last; this reports them."""
+    ``tools/upgrade_notebooks.py`` fixes the first and last; this reports them."""
     sys.path.insert(0, str(ROOT / "tools"))
-    from convert_exercises import convert
+    from upgrade_notebooks import convert
 
     converted = nbformat.from_dict(json.loads(json.dumps(nb)))
     convert(converted, path)
     problems = []
     for n, (old, new) in enumerate(zip(nb.cells, converted.cells, strict=True)):
-        if old.source != new.source:
+        if old.source != new.source and n == 0:
+            problems.append(
+                "the set-up cell must load TensorFlow with stderr silenced "
+                f"(run .venv/bin/python tools/upgrade_notebooks.py {path})"
+            )
+        elif old.source != new.source and old.cell_type == "markdown":
             problems.append(
                 f"cell {n}: a solution is not in a {{solution}} directive "
-                f"(run .venv/bin/python tools/convert_exercises.py {path})"
+                f"(run .venv/bin/python tools/upgrade_notebooks.py {path})"
             )
         elif old.metadata.get("tags") != new.metadata.get("tags"):
             problems.append(

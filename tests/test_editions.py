@@ -12,8 +12,8 @@ from notebook_policy import ROOT, violations
 sys.path.insert(0, str(ROOT / "tools"))
 sys.path.insert(0, str(ROOT / "_ext"))
 
-import convert_exercises as ce
 import student_notebook as sn
+import upgrade_notebooks as ce
 from course_editions import lecture_plan
 
 LEGACY = """## Exercises
@@ -164,3 +164,33 @@ def test_every_chapter_converts_cleanly(path, tmp_path):
     assert not any("{admonition} Solution" in c.source for c in nb.cells)
     student = nbformat.writes(sn.student_notebook(nb))
     assert "{solution}" not in student
+
+
+SETUP = (
+    "import os\nimport sys\n\n"
+    'os.environ.setdefault("KERAS_BACKEND", "tensorflow")\n'
+    'os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # quiet\n'
+    "REPO = 1\nfrom dlcore import seed_everything\n"
+)
+
+
+def test_upgrade_puts_the_quiet_tensorflow_block_in_the_setup_cell(tmp_path):
+    nb = _notebook()
+    nb.cells[0].source = SETUP
+    ce.convert(nb, tmp_path / "03_init.ipynb")
+    src = nb.cells[0].source
+    assert ce.SETUP_BLOCK in src and src.count("KERAS_BACKEND") == 1
+    assert '"TF_CPP_MIN_LOG_LEVEL", "2"' not in src
+    assert src.index("os.devnull") < src.index("from dlcore")
+    compile(src, "setup", "exec")  # still Python
+    assert ce.upgrade_setup(src) == src  # idempotent
+
+
+def test_upgrade_ends_a_widget_cell_with_a_semicolon():
+    cell = "import ipywidgets as widgets\n\nwidgets.interact(\n    f,\n    x=1,\n)\n"
+    assert ce.silence_widget_cell(cell).endswith(")\n".rstrip() + ";")
+    assert ce.silence_widget_cell("import ipywidgets\nw = ipywidgets.interact(f)") == (
+        "import ipywidgets\nw = ipywidgets.interact(f)"
+    )
+    done = ce.silence_widget_cell(cell)
+    assert ce.silence_widget_cell(done) == done

@@ -98,6 +98,7 @@ def test_policy_accepts_a_compliant_notebook(tmp_path):
         ("checked_without_count", "must have execution_count 1"),
         ("widget_state", "widget state"),
         ("untagged_widget_cell", "a widget cell must be tagged"),
+        ("widget_value_printed", "end the widget cell with ';'"),
     ],
 )
 def test_policy_rejects_each_breakage(tmp_path, breakage, expected):
@@ -126,6 +127,9 @@ def test_policy_rejects_each_breakage(tmp_path, breakage, expected):
     elif breakage == "untagged_widget_cell":
         cell.source = "import ipywidgets\nipywidgets.interact(f, x=1)"
         cell.metadata["tags"] = ["remove-output"]
+    elif breakage == "widget_value_printed":
+        cell.source = "import ipywidgets\nipywidgets.interact(f, x=1)"
+        cell.metadata["tags"] = ["remove-output", "skip-execution"]
     elif breakage == "widget_state":
         meta["widgets"] = {"state": {}}
     problems = violations(_write(tmp_path, [setup, cell], **meta))

@@ -1,6 +1,13 @@
-"""Rewrite a chapter's exercises and solutions into sphinx-exercise directives.
+"""Bring chapter notebooks up to the conventions of issue 15 (idempotent, nothing executed).
 
-Before (the convention until issue 15)::
+1. Exercises and solutions become sphinx-exercise directives (below).
+2. The set-up cell silences TensorFlow's C++ logging before TensorFlow loads: its
+   ``TF_CPP_MIN_LOG_LEVEL`` line (and a ``KERAS_BACKEND`` line next to it) is replaced by
+   ``SETUP_BLOCK`` (CONTRIBUTING.md, "Set-up cell"), unless the block is there already.
+3. A widget cell whose last statement is a bare expression gets a trailing ``;``, so a
+   live session does not print ``<function __main__.explore(...)>``.
+
+Exercises, before (the convention until issue 15)::
 
     **1. The odds of beating $10^{-18}$.** Using `prob_product_above`, find ...
 
@@ -34,9 +41,9 @@ rewritten (cells, tags), nothing is executed.
 
 Usage::
 
-    .venv/bin/python tools/convert_exercises.py chapters/*.ipynb          # rewrite in place
-    .venv/bin/python tools/convert_exercises.py --check chapters/*.ipynb  # exit 1 if any
-                                                                          # would change
+    .venv/bin/python tools/upgrade_notebooks.py chapters/[0-9]*.ipynb          # in place
+    .venv/bin/python tools/upgrade_notebooks.py --check chapters/[0-9]*.ipynb  # exit 1 if
+                                                                               # any changes
 """
 
 from __future__ import annotations
@@ -57,6 +64,48 @@ EXERCISE_HEAD = re.compile(
     r"^\*\*(?:Exercise\s+)?(?P<num>\d+)[.)]\s*(?P<title>.*?)\*\*[ \t]*(?P<rest>.*)$"
 )
 FENCE_LINE = re.compile(r"^(?P<fence>:{3,}|`{3,})")
+SETUP_BLOCK = """\
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # no C++ log lines, errors included
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+# TensorFlow's libraries print a few lines while they load, before that setting
+# applies: load them once with the process's stderr pointed at the null device.
+try:
+    _stderr, _null = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(_null, 2)
+    import tensorflow  # noqa: F401
+finally:
+    os.dup2(_stderr, 2)
+    os.close(_stderr)
+    os.close(_null)"""
+
+
+def upgrade_setup(source: str) -> str:
+    """The set-up cell with ``SETUP_BLOCK`` in place of its TF_CPP_MIN_LOG_LEVEL line."""
+    if "os.devnull" in source or "TF_CPP_MIN_LOG_LEVEL" not in source:
+        return source
+    lines = source.split("\n")
+    at = next(i for i, ln in enumerate(lines) if "TF_CPP_MIN_LOG_LEVEL" in ln)
+    drop = {at} | {
+        i for i in (at - 1, at + 1) if 0 <= i < len(lines) and "KERAS_BACKEND" in lines[i]
+    }
+    first = min(drop)
+    kept = [ln for i, ln in enumerate(lines) if i not in drop]
+    return "\n".join([*kept[:first], SETUP_BLOCK, *kept[first:]])
+
+
+def silence_widget_cell(source: str) -> str:
+    """``source`` with a trailing ';' if it uses ipywidgets and ends in a bare expression."""
+    import ast
+
+    if "ipywidgets" not in source or source.rstrip().endswith(";"):
+        return source
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return source
+    if tree.body and isinstance(tree.body[-1], ast.Expr):
+        return source.rstrip() + ";"
+    return source
 
 
 def chapter_key(path: Path) -> str:
@@ -150,7 +199,11 @@ def convert(nb, path: Path) -> list[str]:
     """Convert ``nb`` in place; returns warnings."""
     warnings: list[str] = []
     in_exercises = False
-    for cell in nb.cells:
+    for n, cell in enumerate(nb.cells):
+        if cell.cell_type == "code":
+            cell.source = silence_widget_cell(
+                upgrade_setup(cell.source) if n == 0 else cell.source
+            )
         if cell.cell_type == "markdown":
             new, found = convert_markdown(cell.source, path)
             warnings += found
@@ -181,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
         if after.rstrip("\n") == before.rstrip("\n"):
             continue
         if args.check:
-            print(f"{path}: not converted (run tools/convert_exercises.py {path})")
+            print(f"{path}: not converted (run tools/upgrade_notebooks.py {path})")
             status = 1
         else:
             path.write_text(after, encoding="utf-8")
