@@ -24,8 +24,11 @@ Instructor edition:
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 import re
+import shutil
 from pathlib import Path
 
 from docutils import nodes
@@ -208,6 +211,8 @@ def _doctree_read(app: Sphinx, doctree) -> None:
     if is_instructor(app):
         top.insert(index, teaching_notes(app, docname, doctree))
         return
+    if not str(app.env.doc2path(docname)).endswith(".ipynb"):
+        return
     up = "../" * docname.count("/")
     stem = Path(docname).name
     links = (
@@ -242,10 +247,60 @@ def write_student_notebooks(srcdir: Path, target: Path) -> list[Path]:
     return written
 
 
+def _png_name(b64: str) -> str:
+    """The file name myst-nb gives a PNG output (the SHA-256 of its bytes)."""
+    return hashlib.sha256(base64.b64decode(b64)).hexdigest() + ".png"
+
+
+def add_figure_downloads(outdir: Path, executed: Path) -> int:
+    """Offer every figure of every chapter page as PNG and, when the notebook also drew it
+    as SVG (the set-up cell's ``InlineBackend.figure_formats``), as SVG: the SVG is
+    written next to the PNG in ``_images/``, and links go under the image. Returns the
+    number of figures given links."""
+    import nbformat
+
+    done = 0
+    for notebook in executed.rglob("*.ipynb"):
+        docname = notebook.relative_to(executed).with_suffix("").as_posix()
+        page = outdir / f"{docname}.html"
+        if not CHAPTER.match(docname) or not page.is_file():
+            continue
+        html = page.read_text(encoding="utf-8")
+        up = "../" * docname.count("/")
+        nb = nbformat.read(notebook, as_version=4)
+        for cell in nb.cells:
+            for out in cell.get("outputs", []):
+                data = out.get("data", {})
+                if "image/png" not in data:
+                    continue
+                png = _png_name(data["image/png"])
+                links = [f'<a href="{up}_images/{png}" download>PNG</a>']
+                if "image/svg+xml" in data:
+                    svg = png[: -len(".png")] + ".svg"
+                    (outdir / "_images" / svg).write_text(data["image/svg+xml"], encoding="utf-8")
+                    links.append(f'<a href="{up}_images/{svg}" download>SVG</a>')
+                tag = re.search(rf'<img[^>]*src="{re.escape(up)}_images/{png}"[^>]*>', html)
+                if tag is None or 'class="figure-downloads"' in html[tag.end() : tag.end() + 40]:
+                    continue
+                extra = f'<span class="figure-downloads">Download: {" · ".join(links)}</span>'
+                html = html[: tag.end()] + extra + html[tag.end() :]
+                done += 1
+        page.write_text(html, encoding="utf-8")
+    return done
+
+
 def _build_finished(app: Sphinx, exception) -> None:
-    if exception is not None or app.builder.format != "html" or is_instructor(app):
+    if exception is not None or app.builder.format != "html":
         return
     srcdir, outdir = Path(app.srcdir), Path(app.outdir)
+    # Browsers ask for /favicon.ico on a first visit (and on index.html, a bare redirect
+    # page without the theme's <link rel="icon">): serve it, so that is no 404.
+    icon = srcdir / "_static" / "favicon.ico"
+    if icon.is_file():
+        shutil.copy2(icon, outdir / "favicon.ico")
+    add_figure_downloads(outdir, Path(app.outdir).parent / "jupyter_execute")
+    if is_instructor(app):
+        return
     for path in write_student_notebooks(srcdir, outdir / "student"):
         rel = Path(os.path.relpath(next(srcdir.glob(f"chapters/**/{path.name}")), srcdir))
         source = outdir / "_sources" / rel

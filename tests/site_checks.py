@@ -303,7 +303,17 @@ INSPECT_JS = """() => {
     images: [...document.images].map((i) => ({
       src: i.getAttribute('src'), url: i.currentSrc || i.src,
       ok: i.complete && i.naturalWidth > 0, output: !!i.closest('.cell_output'),
-      visible: shown(i), width: i.getBoundingClientRect().width})),
+      visible: shown(i), width: i.getBoundingClientRect().width,
+      alt: i.getAttribute('alt'),
+      number: (() => { const f = i.closest('figure');
+        const n = f && f.querySelector('figcaption .caption-number');
+        return n ? n.textContent.trim() : null; })(),
+      downloads: (() => { const d = i.nextElementSibling;
+        return d && d.classList.contains('figure-downloads') ?
+          [...d.querySelectorAll('a')].map((a) => a.textContent.trim()) : []; })(),
+      caption: (() => { const f = i.closest('figure');
+        const c = f && f.querySelector('figcaption .caption-text');
+        return c ? c.textContent.trim() : ''; })()})),
     cells: cells,
     hideDetails: [...document.querySelectorAll('details.hide')].map((d) => ({
       label: clip(d.querySelector('summary') ? d.querySelector('summary').textContent : ''),
@@ -351,6 +361,7 @@ class Visit:
     external: list[str] = field(default_factory=list)  # blocked, '<type> <url>'
     dom: dict = field(default_factory=dict)
     perf: dict = field(default_factory=dict)
+    a11y: list[str] | None = None  # axe-core serious/critical violations (None: not run)
     ready_ms: float | None = None
     wall_s: float = 0.0
     screenshot: Path | None = None
@@ -368,6 +379,7 @@ class Visit:
             "mathjax_nodes": self.dom.get("mjx"),
             "images": len(self.dom.get("images", [])),
             "console_errors": self.console_errors,
+            "accessibility": self.a11y,
             "external_requests_blocked": self.external,
             "problems": {k: v for k, v in self.problems.items() if v},
             "screenshot": str(self.screenshot) if self.screenshot else None,
@@ -390,6 +402,7 @@ def visit(
     mobile: bool = False,
     expect: Expect | None = None,
     shot_name: str | None = None,
+    audit: bool | None = None,
 ) -> Visit:
     """Load `path` in a fresh context (cold cache), settle it, inspect it, judge it.
 
@@ -442,6 +455,8 @@ def visit(
                 pass
         result.dom = page.evaluate(INSPECT_JS)
         result.perf = page.evaluate(PERF_JS)
+        if audit if audit is not None else not mobile:
+            result.a11y = accessibility_violations(page)
         result.wall_s = time.perf_counter() - start
         result.problems = problems(result, expect or Expect())
         if any(result.problems.values()):
@@ -484,6 +499,8 @@ def problems(v: Visit, expect: Expect) -> dict[str, list[str]]:
     if expect.makes_figures and not figures:
         images.append("the notebook draws figures but the page shows no output image")
     found["images"] = images
+    found["figures"] = [f"figure {i['src']}: {why}" for i in figures for why in figure_problems(i)]
+    found["a11y"] = list(v.a11y or [])
 
     cells = []
     inputs = [i for c in dom["cells"] for i in c["inputs"]]
@@ -547,6 +564,49 @@ def problems(v: Visit, expect: Expect) -> dict[str, list[str]]:
             if i["visible"] and i["width"] > screen + 1
         ]
     found["layout"] = layout
+    return found
+
+
+HASHED_NAME = re.compile(r"(^|/)[0-9a-f]{32,}\.\w+$|\.(png|svg|jpe?g|gif)$", re.I)
+AXE_IMPACTS = ("serious", "critical")
+
+
+def figure_problems(image: dict) -> list[str]:
+    """What an instructor or a screen reader misses about one output figure: a number
+    and caption to cite (myst-nb's ``mystnb.figure`` cell metadata), and alt text that
+    says what it shows (``mystnb.image.alt``), not the image's file name."""
+    found = []
+    alt = (image.get("alt") or "").strip()
+    if not alt or HASHED_NAME.search(alt) or alt == image.get("src"):
+        found.append(f"no alt text (alt={alt[:60]!r}): add mystnb.image.alt to the cell")
+    if not image.get("number") or not image.get("caption"):
+        found.append("not a numbered, captioned figure: add mystnb.figure.caption/name")
+    missing = {"PNG", "SVG"} - set(image.get("downloads") or [])
+    if missing:
+        found.append(
+            f"no {'/'.join(sorted(missing))} download link (SVG needs the set-up cell's "
+            "InlineBackend.figure_formats = ['png', 'svg'])"
+        )
+    return found
+
+
+def accessibility_violations(page) -> list[str]:
+    """axe-core's serious and critical violations on the loaded page, one line each
+    (axe-core 4 from the axe-playwright-python package, injected into the page)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    # preload off: axe would fetch each @import-ed stylesheet itself, resolving it against
+    # the page instead of the importing sheet (a 404 that no reader's browser makes)
+    results = Axe().run(page, options={"resultTypes": ["violations"], "preload": False})
+    found = []
+    for violation in results.response.get("violations", []):
+        if violation.get("impact") not in AXE_IMPACTS:
+            continue
+        targets = [" ".join(map(str, n.get("target", []))) for n in violation.get("nodes", [])]
+        found.append(
+            f"{violation['impact']} {violation['id']}: {violation['help']} "
+            f"({len(targets)} elements, e.g. {targets[:2]})"
+        )
     return found
 
 

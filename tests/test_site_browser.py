@@ -151,6 +151,25 @@ def test_images_and_figures_load(visits, page):
 
 
 @pytest.mark.parametrize("page", PAGES, ids=IDS)
+def test_figures_are_numbered_captioned_and_described(visits, page):
+    check(visits(page), "figures")
+
+
+@pytest.mark.parametrize("page", PAGES, ids=IDS)
+def test_no_serious_accessibility_violations(visits, page):
+    visit = visits(page)
+    assert visit.a11y is not None, "axe-core did not run"
+    check(visit, "a11y")
+
+
+def test_first_visit_finds_a_favicon(base_url):
+    from urllib.request import urlopen
+
+    with urlopen(base_url + "favicon.ico", timeout=10) as response:
+        assert response.status == 200 and response.read(4) == b"\x00\x00\x01\x00"
+
+
+@pytest.mark.parametrize("page", PAGES, ids=IDS)
 def test_code_cells_and_outputs_render(visits, page):
     check(visits(page), "cells")
 
@@ -332,7 +351,20 @@ def _show_removed_cell(html: str, expect: sc.Expect, up: str) -> str:
 def _wide_figure(html: str, expect: sc.Expect, up: str) -> str:
     # The theme scales a plain <img width="800"> down to the screen; this one refuses.
     style = "width: 800px; max-width: none"
-    return _inject(html, body=f'<img src="{up}_static/images/logo_colab.png" style="{style}">')
+    img = f'<img src="{up}_static/images/logo_colab.png" style="{style}" alt="Colab logo">'
+    return _inject(html, body=img)
+
+
+def _figure_named_by_hash(html: str, expect: sc.Expect, up: str) -> str:
+    # what myst-nb writes for a figure cell without mystnb.image.alt: the hashed file name
+    tag = re.search(r'<img[^>]*src="[^"]*_images/([0-9a-f]+\.png)"[^>]*>', html)
+    assert tag, "the page has no output figure"
+    img = re.sub(r'\salt="[^"]*"', "", tag.group(0)).replace("<img", f'<img alt="{tag.group(1)}"')
+    return html[: tag.start()] + img + html[tag.end() :]
+
+
+def _image_without_alt(html: str, expect: sc.Expect, up: str) -> str:
+    return _inject(html, body=f'<p><img src="{up}_static/images/logo_colab.png"></p>')
 
 
 NOTEBOOK_BREAKS = {  # name: (check that must flag it, mobile view?, how to break the page)
@@ -344,6 +376,8 @@ NOTEBOOK_BREAKS = {  # name: (check that must flag it, mobile view?, how to brea
         lambda h, e, up: _inject(TOGGLE_JS.sub("", h), SOLUTION),
     ),
     "figure-too-wide": ("layout", True, _wide_figure),
+    "figure-alt-is-file-name": ("figures", False, _figure_named_by_hash),
+    "image-without-alt": ("a11y", False, _image_without_alt),
 }
 
 

@@ -3,7 +3,8 @@
 1. Exercises and solutions become sphinx-exercise directives (below).
 2. The set-up cell silences TensorFlow's C++ logging before TensorFlow loads: its
    ``TF_CPP_MIN_LOG_LEVEL`` line (and a ``KERAS_BACKEND`` line next to it) is replaced by
-   ``SETUP_BLOCK`` (CONTRIBUTING.md, "Set-up cell"), unless the block is there already.
+   ``SETUP_BLOCK`` (CONTRIBUTING.md, "Set-up cell"), unless the block is there already;
+   and it draws figures as PNG and SVG (``FIGURE_FORMATS``, appended once).
 3. A widget cell whose last statement is a bare expression gets a trailing ``;``, so a
    live session does not print ``<function __main__.explore(...)>``.
 
@@ -79,8 +80,16 @@ finally:
     os.close(_null)"""
 
 
+FIGURE_FORMATS = """\
+# Figures as PNG (shown) and SVG (offered for download next to the PNG on the website).
+%config InlineBackend.figure_formats = ["png", "svg"]"""
+
+
 def upgrade_setup(source: str) -> str:
-    """The set-up cell with ``SETUP_BLOCK`` in place of its TF_CPP_MIN_LOG_LEVEL line."""
+    """The set-up cell with ``SETUP_BLOCK`` in place of its TF_CPP_MIN_LOG_LEVEL line, and
+    ``FIGURE_FORMATS`` at its end."""
+    if "InlineBackend.figure_formats" not in source:
+        source = source.rstrip("\n") + "\n" + FIGURE_FORMATS
     if "os.devnull" in source or "TF_CPP_MIN_LOG_LEVEL" not in source:
         return source
     lines = source.split("\n")
