@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 BOOK_FLAGS := --warningiserror --keep-going
 
 .PHONY: install book test lint unit notebooks browser timing robustness outputs clean \
-        instructor student-notebooks
+        instructor student-notebooks slides
 
 install: $(STAMP)
 
@@ -34,6 +34,11 @@ instructor: $(STAMP)
 ## One student notebook per chapter (no solutions, plain Markdown for Colab), generated.
 student-notebooks: $(STAMP)
 	$(BIN)/python tools/student_notebooks.py --out _build/student-notebooks
+
+## One reveal.js deck per chapter into _build/html/slides/ (the book build writes them too;
+# this reruns only that step, from the execution cache: nothing is executed).
+slides: $(STAMP)
+	$(BIN)/python tools/slides.py --site _build/html
 
 ## Everything: lint, unit tests (+coverage), every notebook under nbval, the book, the browser suite.
 test: lint unit notebooks book instructor student-notebooks browser

@@ -208,19 +208,19 @@ def _doctree_read(app: Sphinx, doctree) -> None:
     if top is None:
         return
     index = 1 if top.children and isinstance(top[0], nodes.title) else 0
-    if is_instructor(app):
-        top.insert(index, teaching_notes(app, docname, doctree))
-        return
     if not str(app.env.doc2path(docname)).endswith(".ipynb"):
         return
     up = "../" * docname.count("/")
     stem = Path(docname).name
     links = (
         f'<p class="chapter-downloads">For this chapter: '
+        f'<a href="{up}slides/{stem}.html">slides</a> · '
         f'<a href="{up}student/{stem}.ipynb" download>student notebook (.ipynb, no solutions)</a>'
         "</p>"
     )
     top.insert(index, nodes.raw("", links, format="html"))
+    if is_instructor(app):
+        top.insert(index + 1, teaching_notes(app, docname, doctree))
 
 
 # ----------------------------------------------------------------- student files
@@ -247,27 +247,46 @@ def write_student_notebooks(srcdir: Path, target: Path) -> list[Path]:
     return written
 
 
+def executed_notebook(srcdir: Path, docname: str, cache: Path | None = None):
+    """The chapter as the book build executed it: its source with the outputs stored in
+    the build's jupyter-cache (``_build/.jupyter_cache``), or None if the cache holds no
+    run of the current source (the book was not built since the notebook changed).
+
+    The cache, not ``_build/jupyter_execute/``, is the record: myst-nb rewrites that
+    folder's copy on a cached rebuild without the figure outputs."""
+    import nbformat
+    from jupyter_cache import get_cache
+
+    cache = cache or srcdir / "_build" / ".jupyter_cache"
+    source = srcdir / f"{docname}.ipynb"
+    if not cache.is_dir() or not source.is_file():
+        return None
+    try:
+        _, merged = get_cache(str(cache)).merge_match_into_notebook(
+            nbformat.read(source, as_version=4)
+        )
+    except KeyError:
+        return None
+    return merged
+
+
 def _png_name(b64: str) -> str:
     """The file name myst-nb gives a PNG output (the SHA-256 of its bytes)."""
     return hashlib.sha256(base64.b64decode(b64)).hexdigest() + ".png"
 
 
-def add_figure_downloads(outdir: Path, executed: Path) -> int:
+def add_figure_downloads(outdir: Path, notebooks: dict) -> int:
     """Offer every figure of every chapter page as PNG and, when the notebook also drew it
     as SVG (the set-up cell's ``InlineBackend.figure_formats``), as SVG: the SVG is
     written next to the PNG in ``_images/``, and links go under the image. Returns the
     number of figures given links."""
-    import nbformat
-
     done = 0
-    for notebook in executed.rglob("*.ipynb"):
-        docname = notebook.relative_to(executed).with_suffix("").as_posix()
+    for docname, nb in notebooks.items():
         page = outdir / f"{docname}.html"
-        if not CHAPTER.match(docname) or not page.is_file():
+        if nb is None or not page.is_file():
             continue
         html = page.read_text(encoding="utf-8")
         up = "../" * docname.count("/")
-        nb = nbformat.read(notebook, as_version=4)
         for cell in nb.cells:
             for out in cell.get("outputs", []):
                 data = out.get("data", {})
@@ -298,10 +317,18 @@ def _build_finished(app: Sphinx, exception) -> None:
     icon = srcdir / "_static" / "favicon.ico"
     if icon.is_file():
         shutil.copy2(icon, outdir / "favicon.ico")
-    add_figure_downloads(outdir, Path(app.outdir).parent / "jupyter_execute")
-    if is_instructor(app):
-        return
+    from slides import write_decks
+
+    cache = Path(app.config.nb_execution_cache_path)
+    docnames = [
+        p.relative_to(srcdir).with_suffix("").as_posix() for p in chapter_notebooks(srcdir)
+    ]
+    notebooks = {name: executed_notebook(srcdir, name, cache) for name in docnames}
+    add_figure_downloads(outdir, notebooks)
+    write_decks(notebooks, outdir)
     for path in write_student_notebooks(srcdir, outdir / "student"):
+        if is_instructor(app):
+            continue
         rel = Path(os.path.relpath(next(srcdir.glob(f"chapters/**/{path.name}")), srcdir))
         source = outdir / "_sources" / rel
         if source.exists():  # the page's download button: the student copy, too

@@ -731,3 +731,88 @@ def search(browser, base_url: str, query: str) -> tuple[list[str], list[str]]:
         context.close()
     paths = [urlparse(h).path.lstrip("/") for h in hits]
     return paths, errors
+
+
+# --------------------------------------------------------------------------- slides
+
+PROJECTOR = {"width": 1280, "height": 720}
+DECK_JS = r"""async () => {
+  const deadline = (ms) => new Promise((r) => setTimeout(r, ms));
+  for (let t = 0; t < 200 && !(window.Reveal && Reveal.isReady()); t++) await deadline(50);
+  if (!(window.Reveal && Reveal.isReady())) return {ready: false};
+  if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
+    await Promise.race([MathJax.startup.promise, deadline(20000)]);
+  }
+  Reveal.configure({transition: 'none', backgroundTransition: 'none'});  // measure at rest
+  const slides = Reveal.getHorizontalSlides();
+  const found = [];
+  for (let i = 0; i < slides.length; i++) {
+    Reveal.slide(i, 0, 99);  // every fragment shown
+    await deadline(60);
+    const s = Reveal.getCurrentSlide();
+    const imgs = [...s.querySelectorAll('img')];
+    await Promise.all(imgs.map((im) => im.complete ? null : new Promise((r) => {
+      im.addEventListener('load', r); im.addEventListener('error', r); })));
+    const box = s.getBoundingClientRect();
+    const scale = Reveal.getScale();
+    found.push({
+      index: i,
+      title: (s.querySelector('h1, h2') || {textContent: ''}).textContent.trim().slice(0, 60),
+      overflow: s.scrollHeight > Reveal.getConfig().height + 2 ||
+                box.bottom > window.innerHeight + 2 || box.right > window.innerWidth + 2,
+      height: s.scrollHeight, scale: scale,
+      brokenImages: imgs.filter((im) => !(im.complete && im.naturalWidth > 0))
+                        .map((im) => im.getAttribute('src')),
+      images: imgs.length,
+      rawMath: /\\\(|\\\[|\$\$/.test([...s.childNodes].filter((n) => n.nodeName !== 'ASIDE')
+                 .map((n) => n.textContent).join(' ')),
+      maths: s.querySelectorAll('mjx-container').length,
+    });
+  }
+  return {ready: true, total: Reveal.getTotalSlides(), slides: found};
+}"""
+
+
+def visit_deck(browser, base_url: str, path: str) -> dict:
+    """Open a deck at a projector's 1280x720, step through every slide; returns findings."""
+    context = browser.new_context(viewport=PROJECTOR, service_workers="block")
+    external: list[str] = []
+    errors: list[str] = []
+
+    def block(route) -> None:
+        external.append(route.request.url)
+        route.abort()
+
+    context.route(lambda url: not _is_local(url, base_url), block)
+    page = context.new_page()
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    page.on("pageerror", lambda e: errors.append(f"uncaught: {e}"))
+    page.on(
+        "response",
+        lambda r: r.status >= 400 and errors.append(f"HTTP {r.status} {r.url}"),
+    )
+    try:
+        response = page.goto(base_url + path, wait_until="load", timeout=30_000)
+        result = page.evaluate(DECK_JS)
+        result["status"] = response.status if response else None
+        result["a11y"] = accessibility_violations(page)
+    finally:
+        context.close()
+    result["errors"], result["external"] = errors, external
+    return result
+
+
+def deck_problems(result: dict) -> list[str]:
+    if not result.get("ready"):
+        return ["reveal.js did not start", *result.get("errors", [])]
+    found = [f"console: {e}" for e in result["errors"]]
+    found += [f"request leaves 127.0.0.1: {u}" for u in result["external"]]
+    found += [f"axe: {v}" for v in result["a11y"]]
+    for s in result["slides"]:
+        where = f"slide {s['index'] + 1} ({s['title']!r})"
+        if s["overflow"]:
+            found.append(f"{where} overflows 1280x720 (content {s['height']} px)")
+        found += [f"{where}: image did not load: {src}" for src in s["brokenImages"]]
+        if s["rawMath"]:
+            found.append(f"{where}: maths not typeset")
+    return found

@@ -1,5 +1,6 @@
-"""What a student sees in a live session, read from the notebooks the book build executed
-(`_build/jupyter_execute/`, written by `make book`; nothing is executed again).
+"""What a student sees in a live session, read from the outputs the book build stored in
+its execution cache (`_build/.jupyter_cache`, written by `make book`; nothing is executed
+again).
 
 In JupyterLab, Binder and Colab the kernel forwards everything written to the process's
 stderr (including TensorFlow's C++ log lines) into the notebook, under the cell that
@@ -8,25 +9,30 @@ nothing to stderr. The fix for TensorFlow's logging is in the set-up cell
 (CONTRIBUTING.md, "Set-up cell"); a Python warning is fixed where it arises.
 
 Marked `browser` so it runs with the browser suite, after the book build
-(`make browser`); $EXECUTED_DIR points at another build's jupyter_execute folder.
+(`make browser`); $EXECUTION_CACHE points at another build's cache.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 import site_checks as sc
 
+sys.path.insert(0, str(sc.ROOT / "_ext"))
+
+from course_editions import executed_notebook
+
 pytestmark = pytest.mark.browser
 
 NOTEBOOKS = [p for p in sc.toc_pages() if p.is_notebook]
 
 
-def executed_dir() -> Path:
-    path = Path(os.environ.get("EXECUTED_DIR", "_build/jupyter_execute"))
+def cache_dir() -> Path:
+    path = Path(os.environ.get("EXECUTION_CACHE", "_build/.jupyter_cache"))
     return path if path.is_absolute() else sc.ROOT / path
 
 
@@ -44,18 +50,14 @@ def stderr_of(nb) -> list[str]:
     return found
 
 
-def _code(nb) -> list[str]:
-    return [c.source.strip() for c in nb.cells if c.cell_type == "code"]
-
-
 @pytest.mark.parametrize("page", NOTEBOOKS, ids=[p.docname for p in NOTEBOOKS])
 def test_a_live_session_shows_no_stderr(page):
-    executed = executed_dir() / f"{page.docname}.ipynb"
-    if not executed.is_file():
-        pytest.fail(f"{executed} missing: run `make book` first", pytrace=False)
-    run = nbformat.read(executed, as_version=4)
-    source = nbformat.read(page.source, as_version=4)
-    assert _code(run) == _code(source), f"{executed} is stale: run `make book` again"
+    run = executed_notebook(sc.ROOT, page.docname, cache_dir())
+    if run is None:
+        pytest.fail(
+            f"{cache_dir()} holds no run of {page.source.name} as it is now: run `make book`",
+            pytrace=False,
+        )
     problems = stderr_of(run)
     assert not problems, (
         f"{page.docname} writes to stderr (shown in red to a student):\n" + "\n".join(problems)

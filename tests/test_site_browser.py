@@ -401,3 +401,41 @@ def test_checks_catch_a_broken_notebook_page(site, browser, tmp_path, name):
     assert visit.problems[key], f"{name} was not caught by the {key!r} check"
     others = {k: v for k, v in visit.problems.items() if v and k not in (key, "cells")}
     assert not others, f"{name} tripped other checks too: {others}"
+
+
+# --------------------------------------------------------------------------- slides
+
+CHAPTER_PAGES = [p for p in NOTEBOOK_PAGES if re.match(r"chapters/\d", p.docname)]
+
+
+@pytest.mark.parametrize("page", CHAPTER_PAGES, ids=[p.docname for p in CHAPTER_PAGES])
+def test_slide_deck_steps_through_cleanly(site, browser, base_url, report, page):
+    """Every slide of the chapter's deck at 1280x720: no console errors, nothing from
+    outside, images loaded, maths typeset, nothing overflowing; axe-core clean."""
+    deck = f"slides/{Path(page.docname).name}.html"
+    assert (site / deck).is_file(), f"{deck} missing (make book writes it; make slides too)"
+    assert deck in (site / page.html).read_text(), f"{page.html} does not link {deck}"
+    result = sc.visit_deck(browser, base_url, deck)
+    report.setdefault("decks", {})[deck] = {
+        "slides": result.get("total"),
+        "images": sum(s["images"] for s in result.get("slides", [])),
+        "maths": sum(s["maths"] for s in result.get("slides", [])),
+    }
+    problems = sc.deck_problems(result)
+    assert not problems, f"{deck}:\n" + "\n".join(problems)
+    assert result["total"] >= 3 and any(s["images"] for s in result["slides"]), result["total"]
+
+
+def test_deck_check_catches_overflow_and_broken_images(site, browser, tmp_path):
+    if not CHAPTER_PAGES:
+        pytest.skip("no chapter")
+    copy = tmp_path / "site"
+    shutil.copytree(site, copy)
+    deck = copy / "slides" / f"{Path(CHAPTER_PAGES[0].docname).name}.html"
+    tall = "<section><h2>Too long</h2>" + "<p>line</p>" * 60 + "</section>"
+    broken = '<section><img src="../_images/missing.png" alt="gone"></section>'
+    text = deck.read_text().replace('<div class="slides">', '<div class="slides">' + tall + broken)
+    deck.write_text(text)
+    with sc.serve(copy) as url:
+        problems = "\n".join(sc.deck_problems(sc.visit_deck(browser, url, f"slides/{deck.name}")))
+    assert "overflows" in problems and "missing.png" in problems, problems
