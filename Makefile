@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 BOOK_FLAGS := --warningiserror --keep-going
 
 .PHONY: install book test lint unit notebooks browser timing robustness outputs clean \
-        instructor student-notebooks slides
+        instructor student-notebooks slides handouts
 
 install: $(STAMP)
 
@@ -39,6 +39,10 @@ student-notebooks: $(STAMP)
 # this reruns only that step, from the execution cache: nothing is executed).
 slides: $(STAMP)
 	$(BIN)/python tools/slides.py --site _build/html
+
+## One PDF handout per chapter (headless Chromium, offline) into _build/handouts/.
+handouts: $(STAMP)
+	$(BIN)/python tools/handouts.py --site _build/html --out _build/handouts
 
 ## Everything: lint, unit tests (+coverage), every notebook under nbval, the book, the browser suite.
 test: lint unit notebooks book instructor student-notebooks browser
