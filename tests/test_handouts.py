@@ -46,7 +46,8 @@ def test_a_clipped_figure_is_caught(tmp_path):
     copy = tmp_path / "site"
     shutil.copytree(site, copy)
     page = copy / chapters[0].html
-    wide = '<svg width="3000" height="20" role="img" aria-label="wide"><rect width="3000" height="20"/></svg>'
+    rect = '<rect width="3000" height="20"/>'
+    wide = f'<svg width="3000" height="20" role="img" aria-label="wide">{rect}</svg>'
     page.write_text(
         page.read_text().replace(
             '<article class="bd-article">', '<article class="bd-article">' + wide, 1
