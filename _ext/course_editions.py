@@ -219,8 +219,45 @@ def _doctree_read(app: Sphinx, doctree) -> None:
         "</p>"
     )
     top.insert(index, nodes.raw("", links, format="html"))
+    quiz = quiz_html(stem[:2])
+    if quiz:
+        sections = [c for c in top.children if isinstance(c, nodes.section)]
+        before = next((c for c in sections if c[0].astext().lower().startswith("exercise")), None)
+        node = nodes.raw("", quiz, format="html")
+        if before is not None:
+            top.insert(top.index(before), node)
+        else:
+            top.append(node)
     if is_instructor(app):
         top.insert(index + 1, teaching_notes(app, docname, doctree))
+
+
+def quiz_html(chapter: str) -> str:
+    """The chapter's self-check quiz (``dlcore.checks.QUIZZES``) as HTML: each answer in a
+    collapsed ``<details>``, so it works on the static site without JavaScript; the same
+    quiz runs in a live session as ``checks.quiz("01")``."""
+    import html
+
+    from dlcore.checks import QUIZZES
+
+    questions = QUIZZES.get(chapter)
+    if not questions:
+        return ""
+    items = []
+    for q in questions:
+        options = "".join(f"<li>{html.escape(o)}</li>" for o in q.options)
+        items.append(
+            f'<li><p>{html.escape(q.text)}</p><ol type="A">{options}</ol>'
+            f"<details><summary>Answer</summary><p>{q.answer}. {html.escape(q.why)}</p>"
+            "</details></li>"
+        )
+    return (
+        f'<section class="self-check-quiz" id="self-check-quiz" aria-labelledby="quiz-{chapter}">'
+        f'<h2 id="quiz-{chapter}">Self-check quiz</h2>'
+        "<p>Answer each question before you open its answer. In a live session run "
+        f'<code>from dlcore import checks; checks.quiz("{chapter}")</code>.</p>'
+        f"<ol>{''.join(items)}</ol></section>"
+    )
 
 
 # ----------------------------------------------------------------- student files

@@ -56,3 +56,24 @@ def test_labels_follow_the_name_rule():
     with pytest.raises(ValueError, match="ex-01-1"):
         checks.run("ex-09-9", 1)
     assert str(checks.Result("ex-02-1", True)) == "✓ ex-02-1 passed"
+
+
+def test_every_quiz_has_three_to_five_well_formed_questions():
+    for chapter, questions in checks.QUIZZES.items():
+        assert 3 <= len(questions) <= 5, chapter
+        for q in questions:
+            assert q.answer in "ABCDE"[: len(q.options)] and q.why and q.section
+
+
+def test_quiz_checks_answers_without_giving_them_away(capsys):
+    assert checks.quiz("01", "BBA") == [True, True, True]
+    assert checks.quiz("01", "ab c") == [False, True, False]
+    out = capsys.readouterr().out
+    assert "not A: re-read the section" in out and "175 times weaker" in out.split("✗")[0]
+    assert checks.quiz("02") == []
+    printed = capsys.readouterr().out
+    assert "A) A polynomial" in printed and 'checks.quiz("02", "???")' in printed
+    with pytest.raises(ValueError, match="one letter per question"):
+        checks.quiz("02", "AB")
+    with pytest.raises(ValueError, match="01"):
+        checks.quiz("09", "A")

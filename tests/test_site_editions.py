@@ -122,3 +122,16 @@ def test_student_notebook_is_served_and_has_no_solution(page):
     assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")
     chapter = (sc.site_dir() / page.html).read_text(encoding="utf-8")
     assert f"student/{stem}.ipynb" in chapter, "the chapter page does not link its notebook"
+
+
+@pytest.mark.parametrize("page", CHAPTERS, ids=[p.docname for p in CHAPTERS])
+def test_chapter_page_has_its_self_check_quiz(page):
+    from dlcore.checks import QUIZZES
+
+    questions = QUIZZES.get(Path(page.docname).name[:2])
+    if questions is None:
+        pytest.skip(f"no quiz for {page.docname} in dlcore.checks.QUIZZES yet")
+    text = (sc.site_dir() / page.html).read_text(encoding="utf-8")
+    assert 'class="self-check-quiz"' in text
+    quiz = text.split('class="self-check-quiz"', 1)[1].split("</section>", 1)[0]
+    assert quiz.count("<details>") == len(questions)

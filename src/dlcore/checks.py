@@ -26,7 +26,7 @@ import numpy as np
 
 from dlcore._validation import lookup
 
-__all__ = ["Result", "names", "run"]
+__all__ = ["QUIZZES", "Question", "Result", "names", "quiz", "run"]
 
 
 @dataclass(frozen=True)
@@ -132,3 +132,118 @@ def run(label: str, answer: object, *, quiet: bool = False) -> Result:
     if not quiet:
         print(result)
     return result
+
+
+# --------------------------------------------------------------------------- quizzes
+
+
+@dataclass(frozen=True)
+class Question:
+    """A conceptual multiple-choice question: options lettered A, B, C, ...; ``answer``
+    is the letter; ``why`` explains the answer; ``section`` is where the chapter says it."""
+
+    text: str
+    options: tuple[str, ...]
+    answer: str
+    why: str
+    section: str
+
+
+QUIZZES: dict[str, tuple[Question, ...]] = {
+    "01": (
+        Question(
+            "In a 50-layer network every layer multiplies the backward signal by a gain of "
+            "0.9. About how much weaker is the first layer's gradient than the last one's?",
+            ("About 5 times", "About 175 times", "About a million times"),
+            "B",
+            "0.9 to the power 49 is about 0.0057, so the gradient is about 175 times weaker.",
+            "Backpropagation multiplies local derivatives",
+        ),
+        Question(
+            "Why is a saturated sigmoid unit slow to recover?",
+            (
+                "Its gradient is exactly zero, so it never moves",
+                "Its slope is exponentially small in |z|, so each step moves it very little",
+                "Gradient descent resets its weights",
+            ),
+            "B",
+            "It is not dead: its slope is e^-|z|-small, so it needs exponentially many steps.",
+            'Saturated units, and the "dead" sigmoid neuron',
+        ),
+        Question(
+            "Gradients explode during training. Which change keeps every step bounded?",
+            (
+                "Clipping the global gradient norm",
+                "A larger learning rate",
+                "More layers",
+            ),
+            "A",
+            "Clipping rescales the gradient to a norm of at most c, so a step is at most lr * c.",
+            "Exploding gradients: training that blows up, and clipping",
+        ),
+    ),
+    "02": (
+        Question(
+            "What does a deep network of linear layers without activation functions compute?",
+            ("A polynomial of its input", "One linear map", "Any continuous function"),
+            "B",
+            "Linear layers compose to a single linear map, so depth adds nothing.",
+            "What to remember",
+        ),
+        Question(
+            "On MNIST-1D, which activations were within noise of ReLU?",
+            ("Sigmoid and tanh", "Leaky ReLU, ELU and SELU", "GELU and swish"),
+            "B",
+            "GELU and swish beat ReLU (paired test); sigmoid failed; the rest tied.",
+            "What to remember",
+        ),
+        Question(
+            "What negative slope does Keras 3 use for Dense(..., activation='leaky_relu')?",
+            ("0.01, the paper's value", "0.2", "0.3"),
+            "B",
+            "The function's default is 0.2 (the LeakyReLU layer's is 0.3); the paper used 0.01.",
+            "Activations in Keras 3",
+        ),
+    ),
+}
+
+
+def quiz(chapter: str, answers: str | None = None, *, quiet: bool = False) -> list[bool]:
+    """The self-check quiz of a chapter: print the questions, or check ``answers``.
+
+    Args:
+        chapter: the chapter number as in its file name, e.g. ``"01"``.
+        answers: one letter per question, e.g. ``"BAC"``; None prints the questions.
+        quiet: do not print.
+
+    Returns:
+        One bool per answered question (empty when only printing the questions).
+
+    Example:
+        >>> quiz("01", "BBA", quiet=True)
+        [True, True, True]
+    """
+    key = lookup(chapter, "chapter quiz", QUIZZES, param="chapter")
+    questions = QUIZZES[key]
+    out: list[str] = []
+    results: list[bool] = []
+    if answers is None:
+        for n, q in enumerate(questions, 1):
+            out.append(f"{n}. {q.text}")
+            out += [f"   {chr(65 + i)}) {o}" for i, o in enumerate(q.options)]
+        out.append(f'Answer with checks.quiz("{key}", "{"?" * len(questions)}").')
+    else:
+        letters = [a.upper() for a in str(answers) if not a.isspace()]
+        if len(letters) != len(questions):
+            raise ValueError(
+                f"answers must have one letter per question ({len(questions)}), got {answers!r}"
+            )
+        for n, (q, a) in enumerate(zip(questions, letters, strict=True), 1):
+            ok = a == q.answer
+            results.append(ok)
+            out.append(
+                f"✓ {n}. {q.why}" if ok else f"✗ {n}. not {a}: re-read the section '{q.section}'."
+            )
+    if not quiet:
+        print("\n".join(out))
+    return results
