@@ -139,8 +139,8 @@ def exercise_violations(nb, path: Path) -> list[str]:
     for n, (old, new) in enumerate(zip(nb.cells, converted.cells, strict=True)):
         if old.source != new.source and n == 0:
             problems.append(
-                "the set-up cell must load TensorFlow with stderr silenced "
-                f"(run .venv/bin/python tools/upgrade_notebooks.py {path})"
+                "the set-up cell must load TensorFlow with stderr silenced and draw figures "
+                f"as PNG and SVG (run .venv/bin/python tools/upgrade_notebooks.py {path})"
             )
         elif old.source != new.source and old.cell_type == "markdown":
             problems.append(

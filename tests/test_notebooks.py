@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 from notebook_policy import ROOT, apply_policy, notebooks, repository_url, violations
 from site_checks import toc_pages
+
+sys.path.insert(0, str(ROOT / "tools"))
+from upgrade_notebooks import upgrade_setup
 
 CHAPTERS = ROOT / "chapters"
 
@@ -67,10 +71,13 @@ def _write(tmp_path, cells, **meta) -> Path:
 
 def _setup_cell():
     source = (
-        "import sys\nif 'google.colab' in sys.modules:\n"
+        "import os\nimport sys\n\n"
+        'os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")\n'
+        "if 'google.colab' in sys.modules:\n"
         f"    pip_install('dlcore[data] @ git+{repository_url()}')\n"
         "from dlcore import seed_everything\nrng = seed_everything(0)"
     )
+    source = upgrade_setup(source)  # the quiet TensorFlow import and the figure formats
     return nbformat.v4.new_code_cell(source, metadata={"tags": ["remove-cell"]})
 
 
