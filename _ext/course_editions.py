@@ -372,6 +372,23 @@ def _build_finished(app: Sphinx, exception) -> None:
             source.write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
 
 
+def _env_version() -> int:
+    """Changes whenever what this extension inserts into the doctrees can change (its own
+    code, the slide/student helpers, the quizzes in dlcore.checks): Sphinx then re-reads
+    every page instead of reusing doctrees built by the old code."""
+    import dlcore.checks
+
+    digest = hashlib.sha256()
+    here = Path(__file__).parent
+    for path in (
+        here / "course_editions.py",
+        here / "student_notebook.py",
+        Path(dlcore.checks.__file__),
+    ):
+        digest.update(path.read_bytes())
+    return int(digest.hexdigest()[:8], 16)
+
+
 def setup(app: Sphinx) -> dict:
     app.setup_extension("sphinx_exercise")
     app.add_config_value("course_edition", "student", "env")
@@ -379,4 +396,4 @@ def setup(app: Sphinx) -> dict:
     app.add_directive("teaching-note", TeachingNote)
     app.connect("doctree-read", _doctree_read)
     app.connect("build-finished", _build_finished)
-    return {"parallel_read_safe": True, "parallel_write_safe": True}
+    return {"env_version": _env_version(), "parallel_read_safe": True, "parallel_write_safe": True}
