@@ -6,7 +6,8 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 BOOK_FLAGS := --warningiserror --keep-going
 
-.PHONY: install book test lint unit explore notebooks browser timing robustness outputs clean
+.PHONY: install book test lint unit explore notebooks browser timing robustness outputs clean \
+        instructor student-notebooks slides handouts
 
 install: $(STAMP)
 
@@ -25,8 +26,26 @@ book: $(STAMP)
 	  echo "site assets changed: rewriting every page"; rm -rf _build/html; fi
 	$(BIN)/jupyter-book build . $(BOOK_FLAGS)
 
+## The instructor edition (solutions shown, teaching notes) into _build/instructor/_build/html.
+# Same sources and execution cache as `make book` (run that first: nothing re-executes).
+instructor: $(STAMP)
+	COURSE_EDITION=instructor $(BIN)/jupyter-book build . --path-output _build/instructor $(BOOK_FLAGS)
+
+## One student notebook per chapter (no solutions, plain Markdown for Colab), generated.
+student-notebooks: $(STAMP)
+	$(BIN)/python tools/student_notebooks.py --out _build/student-notebooks
+
+## One reveal.js deck per chapter into _build/html/slides/ (the book build writes them too;
+# this reruns only that step, from the execution cache: nothing is executed).
+slides: $(STAMP)
+	$(BIN)/python tools/slides.py --site _build/html
+
+## One PDF handout per chapter (headless Chromium, offline) into _build/handouts/.
+handouts: $(STAMP)
+	$(BIN)/python tools/handouts.py --site _build/html --out _build/handouts
+
 ## Everything: lint, unit tests (+coverage), every notebook under nbval, the book, the browser suite.
-test: lint unit notebooks book browser
+test: lint unit notebooks book instructor student-notebooks browser
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

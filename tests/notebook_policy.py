@@ -15,6 +15,7 @@ Run as a script to re-execute notebooks and store them per the policy::
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 from pathlib import Path
@@ -43,6 +44,21 @@ def markers_of(source: str) -> list[tuple[int, str]]:
         if stripped.startswith("#") and stripped.lstrip("#").strip() in MARKERS:
             found.append((i, stripped.lstrip("#").strip()))
     return found
+
+
+def _ends_in_bare_expression(source: str) -> bool:
+    """True if IPython would display the value of the cell's last statement."""
+    import ast
+
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return False
+    return (
+        bool(tree.body)
+        and isinstance(tree.body[-1], ast.Expr)
+        and not source.rstrip().endswith(";")
+    )
 
 
 def is_checked(cell) -> bool:
@@ -78,6 +94,11 @@ def violations(path: Path) -> list[str]:
             missing = {"remove-output", "skip-execution"} - set(cell.metadata.get("tags", []))
             if missing:
                 problems.append(f"{where}: a widget cell must be tagged {sorted(missing)}")
+            if _ends_in_bare_expression(cell.source):
+                problems.append(
+                    f"{where}: end the widget cell with ';' (a live session would print "
+                    "the interact call's return value, e.g. <function __main__.explore>)"
+                )
         for i, marker in markers_of(cell.source):
             reason = lines[i + 1].strip() if i + 1 < len(lines) else ""
             if not re.match(r"#\s*why:\s*\S.{8,}", reason):
@@ -100,6 +121,41 @@ def violations(path: Path) -> list[str]:
                 problems.append(f"{where}: outputs must be stripped (cell is not {CHECK})")
     if "widgets" in nb.metadata:
         problems.append("notebook metadata must not store widget state")
+    problems += exercise_violations(nb, path)
+    return problems
+
+
+def exercise_violations(nb, path: Path) -> list[str]:
+    """Exercises use sphinx-exercise (CONTRIBUTING.md, "Exercises and solutions"): no
+    legacy "{admonition} Solution", every {solution} names an {exercise} label of this
+    notebook, and the hidden cells of the Exercises section are tagged ``solution``.
+    ``tools/upgrade_notebooks.py`` fixes the first and last; this reports them."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    from upgrade_notebooks import convert
+
+    converted = nbformat.from_dict(json.loads(json.dumps(nb)))
+    convert(converted, path)
+    problems = []
+    for n, (old, new) in enumerate(zip(nb.cells, converted.cells, strict=True)):
+        if old.source != new.source and n == 0:
+            problems.append(
+                "the set-up cell must load TensorFlow with stderr silenced and draw figures "
+                f"as PNG and SVG (run .venv/bin/python tools/upgrade_notebooks.py {path})"
+            )
+        elif old.source != new.source and old.cell_type == "markdown":
+            problems.append(
+                f"cell {n}: a solution is not in a {{solution}} directive "
+                f"(run .venv/bin/python tools/upgrade_notebooks.py {path})"
+            )
+        elif old.metadata.get("tags") != new.metadata.get("tags"):
+            problems.append(
+                f"cell {n}: a hidden cell of the Exercises section must be tagged 'solution'"
+            )
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    labels = set(re.findall(r"^\s*:label:\s*(\S+)", text, re.M))
+    for target in re.findall(r"^\s*[:`]{3,}\{solution\}\s*(\S+)", text, re.M):
+        if target not in labels:
+            problems.append(f"{{solution}} {target} names no exercise label of this notebook")
     return problems
 
 

@@ -303,7 +303,17 @@ INSPECT_JS = """() => {
     images: [...document.images].map((i) => ({
       src: i.getAttribute('src'), url: i.currentSrc || i.src,
       ok: i.complete && i.naturalWidth > 0, output: !!i.closest('.cell_output'),
-      visible: shown(i), width: i.getBoundingClientRect().width})),
+      visible: shown(i), width: i.getBoundingClientRect().width,
+      alt: i.getAttribute('alt'),
+      number: (() => { const f = i.closest('figure');
+        const n = f && f.querySelector('figcaption .caption-number');
+        return n ? n.textContent.trim() : null; })(),
+      downloads: (() => { const d = i.nextElementSibling;
+        return d && d.classList.contains('figure-downloads') ?
+          [...d.querySelectorAll('a')].map((a) => a.textContent.trim()) : []; })(),
+      caption: (() => { const f = i.closest('figure');
+        const c = f && f.querySelector('figcaption .caption-text');
+        return c ? c.textContent.trim() : ''; })()})),
     cells: cells,
     hideDetails: [...document.querySelectorAll('details.hide')].map((d) => ({
       label: clip(d.querySelector('summary') ? d.querySelector('summary').textContent : ''),
@@ -351,6 +361,7 @@ class Visit:
     external: list[str] = field(default_factory=list)  # blocked, '<type> <url>'
     dom: dict = field(default_factory=dict)
     perf: dict = field(default_factory=dict)
+    a11y: list[str] | None = None  # axe-core serious/critical violations (None: not run)
     ready_ms: float | None = None
     wall_s: float = 0.0
     screenshot: Path | None = None
@@ -368,6 +379,7 @@ class Visit:
             "mathjax_nodes": self.dom.get("mjx"),
             "images": len(self.dom.get("images", [])),
             "console_errors": self.console_errors,
+            "accessibility": self.a11y,
             "external_requests_blocked": self.external,
             "problems": {k: v for k, v in self.problems.items() if v},
             "screenshot": str(self.screenshot) if self.screenshot else None,
@@ -390,6 +402,7 @@ def visit(
     mobile: bool = False,
     expect: Expect | None = None,
     shot_name: str | None = None,
+    audit: bool | None = None,
 ) -> Visit:
     """Load `path` in a fresh context (cold cache), settle it, inspect it, judge it.
 
@@ -442,6 +455,8 @@ def visit(
                 pass
         result.dom = page.evaluate(INSPECT_JS)
         result.perf = page.evaluate(PERF_JS)
+        if audit if audit is not None else not mobile:
+            result.a11y = accessibility_violations(page)
         result.wall_s = time.perf_counter() - start
         result.problems = problems(result, expect or Expect())
         if any(result.problems.values()):
@@ -484,6 +499,8 @@ def problems(v: Visit, expect: Expect) -> dict[str, list[str]]:
     if expect.makes_figures and not figures:
         images.append("the notebook draws figures but the page shows no output image")
     found["images"] = images
+    found["figures"] = [f"figure {i['src']}: {why}" for i in figures for why in figure_problems(i)]
+    found["a11y"] = list(v.a11y or [])
 
     cells = []
     inputs = [i for c in dom["cells"] for i in c["inputs"]]
@@ -547,6 +564,49 @@ def problems(v: Visit, expect: Expect) -> dict[str, list[str]]:
             if i["visible"] and i["width"] > screen + 1
         ]
     found["layout"] = layout
+    return found
+
+
+HASHED_NAME = re.compile(r"(^|/)[0-9a-f]{32,}\.\w+$|\.(png|svg|jpe?g|gif)$", re.I)
+AXE_IMPACTS = ("serious", "critical")
+
+
+def figure_problems(image: dict) -> list[str]:
+    """What an instructor or a screen reader misses about one output figure: a number
+    and caption to cite (myst-nb's ``mystnb.figure`` cell metadata), and alt text that
+    says what it shows (``mystnb.image.alt``), not the image's file name."""
+    found = []
+    alt = (image.get("alt") or "").strip()
+    if not alt or HASHED_NAME.search(alt) or alt == image.get("src"):
+        found.append(f"no alt text (alt={alt[:60]!r}): add mystnb.image.alt to the cell")
+    if not image.get("number") or not image.get("caption"):
+        found.append("not a numbered, captioned figure: add mystnb.figure.caption/name")
+    missing = {"PNG", "SVG"} - set(image.get("downloads") or [])
+    if missing:
+        found.append(
+            f"no {'/'.join(sorted(missing))} download link (SVG needs the set-up cell's "
+            "InlineBackend.figure_formats = ['png', 'svg'])"
+        )
+    return found
+
+
+def accessibility_violations(page) -> list[str]:
+    """axe-core's serious and critical violations on the loaded page, one line each
+    (axe-core 4 from the axe-playwright-python package, injected into the page)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    # preload off: axe would fetch each @import-ed stylesheet itself, resolving it against
+    # the page instead of the importing sheet (a 404 that no reader's browser makes)
+    results = Axe().run(page, options={"resultTypes": ["violations"], "preload": False})
+    found = []
+    for violation in results.response.get("violations", []):
+        if violation.get("impact") not in AXE_IMPACTS:
+            continue
+        targets = [" ".join(map(str, n.get("target", []))) for n in violation.get("nodes", [])]
+        found.append(
+            f"{violation['impact']} {violation['id']}: {violation['help']} "
+            f"({len(targets)} elements, e.g. {targets[:2]})"
+        )
     return found
 
 
@@ -671,3 +731,88 @@ def search(browser, base_url: str, query: str) -> tuple[list[str], list[str]]:
         context.close()
     paths = [urlparse(h).path.lstrip("/") for h in hits]
     return paths, errors
+
+
+# --------------------------------------------------------------------------- slides
+
+PROJECTOR = {"width": 1280, "height": 720}
+DECK_JS = r"""async () => {
+  const deadline = (ms) => new Promise((r) => setTimeout(r, ms));
+  for (let t = 0; t < 200 && !(window.Reveal && Reveal.isReady()); t++) await deadline(50);
+  if (!(window.Reveal && Reveal.isReady())) return {ready: false};
+  if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
+    await Promise.race([MathJax.startup.promise, deadline(20000)]);
+  }
+  Reveal.configure({transition: 'none', backgroundTransition: 'none'});  // measure at rest
+  const slides = Reveal.getHorizontalSlides();
+  const found = [];
+  for (let i = 0; i < slides.length; i++) {
+    Reveal.slide(i, 0, 99);  // every fragment shown
+    await deadline(60);
+    const s = Reveal.getCurrentSlide();
+    const imgs = [...s.querySelectorAll('img')];
+    await Promise.all(imgs.map((im) => im.complete ? null : new Promise((r) => {
+      im.addEventListener('load', r); im.addEventListener('error', r); })));
+    const box = s.getBoundingClientRect();
+    const scale = Reveal.getScale();
+    found.push({
+      index: i,
+      title: (s.querySelector('h1, h2') || {textContent: ''}).textContent.trim().slice(0, 60),
+      overflow: s.scrollHeight > Reveal.getConfig().height + 2 ||
+                box.bottom > window.innerHeight + 2 || box.right > window.innerWidth + 2,
+      height: s.scrollHeight, scale: scale,
+      brokenImages: imgs.filter((im) => !(im.complete && im.naturalWidth > 0))
+                        .map((im) => im.getAttribute('src')),
+      images: imgs.length,
+      rawMath: /\\\(|\\\[|\$\$/.test([...s.childNodes].filter((n) => n.nodeName !== 'ASIDE')
+                 .map((n) => n.textContent).join(' ')),
+      maths: s.querySelectorAll('mjx-container').length,
+    });
+  }
+  return {ready: true, total: Reveal.getTotalSlides(), slides: found};
+}"""
+
+
+def visit_deck(browser, base_url: str, path: str) -> dict:
+    """Open a deck at a projector's 1280x720, step through every slide; returns findings."""
+    context = browser.new_context(viewport=PROJECTOR, service_workers="block")
+    external: list[str] = []
+    errors: list[str] = []
+
+    def block(route) -> None:
+        external.append(route.request.url)
+        route.abort()
+
+    context.route(lambda url: not _is_local(url, base_url), block)
+    page = context.new_page()
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    page.on("pageerror", lambda e: errors.append(f"uncaught: {e}"))
+    page.on(
+        "response",
+        lambda r: r.status >= 400 and errors.append(f"HTTP {r.status} {r.url}"),
+    )
+    try:
+        response = page.goto(base_url + path, wait_until="load", timeout=30_000)
+        result = page.evaluate(DECK_JS)
+        result["status"] = response.status if response else None
+        result["a11y"] = accessibility_violations(page)
+    finally:
+        context.close()
+    result["errors"], result["external"] = errors, external
+    return result
+
+
+def deck_problems(result: dict) -> list[str]:
+    if not result.get("ready"):
+        return ["reveal.js did not start", *result.get("errors", [])]
+    found = [f"console: {e}" for e in result["errors"]]
+    found += [f"request leaves 127.0.0.1: {u}" for u in result["external"]]
+    found += [f"axe: {v}" for v in result["a11y"]]
+    for s in result["slides"]:
+        where = f"slide {s['index'] + 1} ({s['title']!r})"
+        if s["overflow"]:
+            found.append(f"{where} overflows 1280x720 (content {s['height']} px)")
+        found += [f"{where}: image did not load: {src}" for src in s["brokenImages"]]
+        if s["rawMath"]:
+            found.append(f"{where}: maths not typeset")
+    return found

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 from notebook_policy import ROOT, apply_policy, notebooks, repository_url, violations
 from site_checks import toc_pages
+
+sys.path.insert(0, str(ROOT / "tools"))
+from upgrade_notebooks import upgrade_setup
 
 CHAPTERS = ROOT / "chapters"
 
@@ -67,10 +71,13 @@ def _write(tmp_path, cells, **meta) -> Path:
 
 def _setup_cell():
     source = (
-        "import sys\nif 'google.colab' in sys.modules:\n"
+        "import os\nimport sys\n\n"
+        'os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")\n'
+        "if 'google.colab' in sys.modules:\n"
         f"    pip_install('dlcore[data] @ git+{repository_url()}')\n"
         "from dlcore import seed_everything\nrng = seed_everything(0)"
     )
+    source = upgrade_setup(source)  # the quiet TensorFlow import and the figure formats
     return nbformat.v4.new_code_cell(source, metadata={"tags": ["remove-cell"]})
 
 
@@ -98,6 +105,7 @@ def test_policy_accepts_a_compliant_notebook(tmp_path):
         ("checked_without_count", "must have execution_count 1"),
         ("widget_state", "widget state"),
         ("untagged_widget_cell", "a widget cell must be tagged"),
+        ("widget_value_printed", "end the widget cell with ';'"),
     ],
 )
 def test_policy_rejects_each_breakage(tmp_path, breakage, expected):
@@ -126,6 +134,9 @@ def test_policy_rejects_each_breakage(tmp_path, breakage, expected):
     elif breakage == "untagged_widget_cell":
         cell.source = "import ipywidgets\nipywidgets.interact(f, x=1)"
         cell.metadata["tags"] = ["remove-output"]
+    elif breakage == "widget_value_printed":
+        cell.source = "import ipywidgets\nipywidgets.interact(f, x=1)"
+        cell.metadata["tags"] = ["remove-output", "skip-execution"]
     elif breakage == "widget_state":
         meta["widgets"] = {"state": {}}
     problems = violations(_write(tmp_path, [setup, cell], **meta))

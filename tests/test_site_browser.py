@@ -151,6 +151,25 @@ def test_images_and_figures_load(visits, page):
 
 
 @pytest.mark.parametrize("page", PAGES, ids=IDS)
+def test_figures_are_numbered_captioned_and_described(visits, page):
+    check(visits(page), "figures")
+
+
+@pytest.mark.parametrize("page", PAGES, ids=IDS)
+def test_no_serious_accessibility_violations(visits, page):
+    visit = visits(page)
+    assert visit.a11y is not None, "axe-core did not run"
+    check(visit, "a11y")
+
+
+def test_first_visit_finds_a_favicon(base_url):
+    from urllib.request import urlopen
+
+    with urlopen(base_url + "favicon.ico", timeout=10) as response:
+        assert response.status == 200 and response.read(4) == b"\x00\x00\x01\x00"
+
+
+@pytest.mark.parametrize("page", PAGES, ids=IDS)
 def test_code_cells_and_outputs_render(visits, page):
     check(visits(page), "cells")
 
@@ -332,7 +351,20 @@ def _show_removed_cell(html: str, expect: sc.Expect, up: str) -> str:
 def _wide_figure(html: str, expect: sc.Expect, up: str) -> str:
     # The theme scales a plain <img width="800"> down to the screen; this one refuses.
     style = "width: 800px; max-width: none"
-    return _inject(html, body=f'<img src="{up}_static/images/logo_colab.png" style="{style}">')
+    img = f'<img src="{up}_static/images/logo_colab.png" style="{style}" alt="Colab logo">'
+    return _inject(html, body=img)
+
+
+def _figure_named_by_hash(html: str, expect: sc.Expect, up: str) -> str:
+    # what myst-nb writes for a figure cell without mystnb.image.alt: the hashed file name
+    tag = re.search(r'<img[^>]*src="[^"]*_images/([0-9a-f]+\.png)"[^>]*>', html)
+    assert tag, "the page has no output figure"
+    img = re.sub(r'\salt="[^"]*"', "", tag.group(0)).replace("<img", f'<img alt="{tag.group(1)}"')
+    return html[: tag.start()] + img + html[tag.end() :]
+
+
+def _image_without_alt(html: str, expect: sc.Expect, up: str) -> str:
+    return _inject(html, body=f'<p><img src="{up}_static/images/logo_colab.png"></p>')
 
 
 NOTEBOOK_BREAKS = {  # name: (check that must flag it, mobile view?, how to break the page)
@@ -344,6 +376,8 @@ NOTEBOOK_BREAKS = {  # name: (check that must flag it, mobile view?, how to brea
         lambda h, e, up: _inject(TOGGLE_JS.sub("", h), SOLUTION),
     ),
     "figure-too-wide": ("layout", True, _wide_figure),
+    "figure-alt-is-file-name": ("figures", False, _figure_named_by_hash),
+    "image-without-alt": ("a11y", False, _image_without_alt),
 }
 
 
@@ -367,3 +401,41 @@ def test_checks_catch_a_broken_notebook_page(site, browser, tmp_path, name):
     assert visit.problems[key], f"{name} was not caught by the {key!r} check"
     others = {k: v for k, v in visit.problems.items() if v and k not in (key, "cells")}
     assert not others, f"{name} tripped other checks too: {others}"
+
+
+# --------------------------------------------------------------------------- slides
+
+CHAPTER_PAGES = [p for p in NOTEBOOK_PAGES if re.match(r"chapters/\d", p.docname)]
+
+
+@pytest.mark.parametrize("page", CHAPTER_PAGES, ids=[p.docname for p in CHAPTER_PAGES])
+def test_slide_deck_steps_through_cleanly(site, browser, base_url, report, page):
+    """Every slide of the chapter's deck at 1280x720: no console errors, nothing from
+    outside, images loaded, maths typeset, nothing overflowing; axe-core clean."""
+    deck = f"slides/{Path(page.docname).name}.html"
+    assert (site / deck).is_file(), f"{deck} missing (make book writes it; make slides too)"
+    assert deck in (site / page.html).read_text(), f"{page.html} does not link {deck}"
+    result = sc.visit_deck(browser, base_url, deck)
+    report.setdefault("decks", {})[deck] = {
+        "slides": result.get("total"),
+        "images": sum(s["images"] for s in result.get("slides", [])),
+        "maths": sum(s["maths"] for s in result.get("slides", [])),
+    }
+    problems = sc.deck_problems(result)
+    assert not problems, f"{deck}:\n" + "\n".join(problems)
+    assert result["total"] >= 3 and any(s["images"] for s in result["slides"]), result["total"]
+
+
+def test_deck_check_catches_overflow_and_broken_images(site, browser, tmp_path):
+    if not CHAPTER_PAGES:
+        pytest.skip("no chapter")
+    copy = tmp_path / "site"
+    shutil.copytree(site, copy)
+    deck = copy / "slides" / f"{Path(CHAPTER_PAGES[0].docname).name}.html"
+    tall = "<section><h2>Too long</h2>" + "<p>line</p>" * 60 + "</section>"
+    broken = '<section><img src="../_images/missing.png" alt="gone"></section>'
+    text = deck.read_text().replace('<div class="slides">', '<div class="slides">' + tall + broken)
+    deck.write_text(text)
+    with sc.serve(copy) as url:
+        problems = "\n".join(sc.deck_problems(sc.visit_deck(browser, url, f"slides/{deck.name}")))
+    assert "overflows" in problems and "missing.png" in problems, problems

@@ -1,0 +1,79 @@
+"""dlcore.checks: each exercise check passes the reference solution and gives a hint,
+not the answer, for the typical wrong ones."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from dlcore import activations, checks
+
+
+def test_reference_answers_pass(capsys):
+    s = activations.sigmoid
+    assert checks.run("ex-01-1", (41, 1 / 0.1077)).passed
+    assert checks.run(
+        "ex-02-1", lambda x: activations.swish(x) + s(x) * (1 - activations.swish(x))
+    ).passed
+    assert capsys.readouterr().out.count("passed") == 2
+
+
+@pytest.mark.parametrize(
+    "label, answer, hint",
+    [
+        ("ex-01-1", (42, 9.3), "one too large"),
+        ("ex-01-1", (30, 9.3), "look further"),
+        ("ex-01-1", (41, 0.108), "probability per run"),
+        ("ex-01-1", (41, 5.0), "geometric"),
+        ("ex-01-1", 41, "pair (n, runs)"),
+        ("ex-02-1", activations.sigmoid, "second term"),
+        (
+            "ex-02-1",
+            lambda x: x * activations.sigmoid(x) * (1 - activations.sigmoid(x)),
+            "factor x",
+        ),
+        ("ex-02-1", activations.swish, "f(x) itself"),
+        ("ex-02-1", lambda x: np.ones_like(x), "largest error"),
+        ("ex-02-1", lambda x: x[:3], "shape"),
+        ("ex-02-1", lambda x: undefined_name, "NameError"),  # noqa: F821
+        ("ex-02-1", 0.5, "as a function"),
+    ],
+)
+def test_typical_wrong_answers_get_a_hint(label, answer, hint):
+    result = checks.run(label, answer, quiet=True)
+    assert not result.passed and hint in result.hint, result.hint
+    assert ("0.28" not in result.hint and "41" not in str(result)) or label != "ex-01-1"
+
+
+def test_hints_never_state_the_reference():
+    hint = checks.run("ex-02-1", lambda x: np.zeros_like(x), quiet=True).hint
+    assert "sigma(x) + x sigma" not in hint and "1 - f" not in hint
+
+
+def test_labels_follow_the_name_rule():
+    assert checks.names() == ["ex-01-1", "ex-02-1"]
+    assert checks.run("EX-02-1", activations.swish, quiet=True).label == "ex-02-1"
+    with pytest.raises(ValueError, match="ex-01-1"):
+        checks.run("ex-09-9", 1)
+    assert str(checks.Result("ex-02-1", True)) == "✓ ex-02-1 passed"
+
+
+def test_every_quiz_has_three_to_five_well_formed_questions():
+    for chapter, questions in checks.QUIZZES.items():
+        assert 3 <= len(questions) <= 5, chapter
+        for q in questions:
+            assert q.answer in "ABCDE"[: len(q.options)] and q.why and q.section
+
+
+def test_quiz_checks_answers_without_giving_them_away(capsys):
+    assert checks.quiz("01", "BBA") == [True, True, True]
+    assert checks.quiz("01", "ab c") == [False, True, False]
+    out = capsys.readouterr().out
+    assert "not A: re-read the section" in out and "175 times weaker" in out.split("✗")[0]
+    assert checks.quiz("02") == []
+    printed = capsys.readouterr().out
+    assert "A) A polynomial" in printed and 'checks.quiz("02", "???")' in printed
+    with pytest.raises(ValueError, match="one letter per question"):
+        checks.quiz("02", "AB")
+    with pytest.raises(ValueError, match="01"):
+        checks.quiz("09", "A")
