@@ -18,6 +18,12 @@ train/test split) and all deterministic given ``seed``:
   environment variable ``DLCORE_SCALE=full``). They are downloaded once and then read
   from Keras' cache (``~/.keras/datasets``, or ``$KERAS_HOME/datasets``).
 
+Why ``seed`` and not an ``rng`` argument (the convention everywhere else in dlcore): a
+data set is a fixed object, named by its seed. ``spirals(seed=1)`` is the same set in
+every chapter and every run, whatever the caller drew from its generators before, and
+the MNIST-1D arrays are cached on disk under a key made of the package version and the
+seed, which a generator's state could not provide.
+
 The scale switch lets a notebook ask for ``load("mnist")``: at the default scale
 ``"small"`` it gets MNIST-1D (offline, seconds); with ``DLCORE_SCALE=full`` the same
 cell loads the real MNIST images, so a GPU user can rerun the chapter's key
@@ -78,6 +84,11 @@ class Dataset:
 
     The constructor converts the arrays to float64/int64 and checks that the shapes
     and labels are consistent, so a hand-made subset is checked too.
+
+    Example:
+        >>> d = Dataset(np.zeros((4, 2)), [0, 1, 0, 1], np.ones((2, 2)), [1, 0], "toy", 2)
+        >>> d, d.y_train.dtype
+        (Dataset(name='toy', num_classes=2, x_train=(4, 2), x_test=(2, 2)), dtype('int64'))
     """
 
     x_train: np.ndarray
@@ -207,6 +218,13 @@ def spirals(
 
     Returns:
         A :class:`Dataset` with features of shape ``(N, 2)`` and ``num_classes`` classes.
+
+    Example:
+        >>> d = spirals(n_samples=90, seed=1)
+        >>> d
+        Dataset(name='spirals', num_classes=3, x_train=(66, 2), x_test=(24, 2))
+        >>> bool(np.array_equal(d.x_train, spirals(n_samples=90, seed=1).x_train))
+        True
     """
     k_total = check_positive_int(num_classes, "num_classes")
     if k_total < 2:
@@ -239,6 +257,10 @@ def moons(
 
     Returns:
         A :class:`Dataset` with features of shape ``(N, 2)`` and 2 classes.
+
+    Example:
+        >>> moons(seed=0)
+        Dataset(name='moons', num_classes=2, x_train=(450, 2), x_test=(150, 2))
     """
     n, noise, rng, frac = _check_common(n_samples, noise, seed, test_fraction, 2)
     parts = []
@@ -277,6 +299,10 @@ def circles(
 
     Returns:
         A :class:`Dataset` with features of shape ``(N, 2)`` and 2 classes.
+
+    Example:
+        >>> circles(seed=0).num_classes
+        2
     """
     factor = check_in_range(factor, "factor", 0.0, 1.0, low_inclusive=False, high_inclusive=False)
     n, noise, rng, frac = _check_common(n_samples, noise, seed, test_fraction, 2)
@@ -307,6 +333,10 @@ def xor(
 
     Returns:
         A :class:`Dataset` with features of shape ``(N, 2)`` and 2 classes.
+
+    Example:
+        >>> xor(n_samples=100, seed=0).x_test.shape  # a quarter of each class, rounded
+        (24, 2)
     """
     n, noise, rng, frac = _check_common(n_samples, noise, seed, test_fraction, 2)
     parts = []
@@ -326,6 +356,13 @@ def cache_dir() -> Path:
 
     ``$DLCORE_CACHE`` if set, else ``$XDG_CACHE_HOME/dlcore``, else ``~/.cache/dlcore``.
     It is created on first use; deleting it is always safe (the data is regenerated).
+
+    Returns:
+        The directory (a ``pathlib.Path``).
+
+    Example:
+        >>> cache_dir().name
+        'dlcore'
     """
     if os.environ.get("DLCORE_CACHE"):
         return Path(os.environ["DLCORE_CACHE"]).expanduser()
@@ -423,8 +460,6 @@ def mnist1d(seed: int = 0, *, cache: bool = True) -> Dataset:
     Generation takes about 4 s of CPU, so the arrays are cached as ``.npz`` in
     :func:`cache_dir`, keyed by the package version and the seed.
 
-    Reference: Greydanus & Kobak (2024), "Scaling down deep learning with MNIST-1D",
-    ICML.
 
     Args:
         seed: seed passed to ``make_dataset``, in ``[0, 2**32)``.
@@ -433,6 +468,17 @@ def mnist1d(seed: int = 0, *, cache: bool = True) -> Dataset:
     Returns:
         A :class:`Dataset` with ``x_train`` of shape ``(4000, 40)``, ``x_test`` of shape
         ``(1000, 40)`` and 10 classes.
+
+    Example:
+        The first call takes seconds and writes the cache, so this one is not run as a
+        test (``tests/test_data.py`` checks the same):
+
+        >>> mnist1d(seed=0)  # doctest: +SKIP
+        Dataset(name='mnist1d', num_classes=10, x_train=(4000, 40), x_test=(1000, 40))
+
+    References:
+        S. Greydanus, D. Kobak (2024), "Scaling down deep learning with MNIST-1D", ICML,
+        https://arxiv.org/abs/2011.14439
     """
     seed = check_positive_int(seed, "seed", allow_zero=True)
     if seed >= 2**32:
@@ -537,6 +583,10 @@ def load(name: str, *, scale: str | None = None, seed: int = 0, flatten: bool = 
         ValueError: unknown ``name`` or ``scale`` (or ``DLCORE_SCALE``).
         RuntimeError: scale ``"full"`` and the download failed (e.g. offline); the
             message says how to proceed.
+
+    Example:
+        >>> load("moons", scale="small")
+        Dataset(name='moons', num_classes=2, x_train=(450, 2), x_test=(150, 2))
     """
     check_choice(name, "name", NAMES + IMAGE_NAMES)
     if scale is None:

@@ -83,6 +83,11 @@ def use_course_style() -> None:
     (Okabe & Ito, 2008), viridis for colour maps, constrained layout, and 100 dpi so
     the figures embedded in the book's pages stay small. Affects every figure created
     afterwards in this Python session.
+
+    Example:
+        >>> use_course_style()
+        >>> plt.rcParams["axes.grid"], plt.rcParams["image.cmap"]
+        (True, 'viridis')
     """
     plt.rcParams.update(COURSE_STYLE)
 
@@ -141,6 +146,12 @@ def plot_activation_gallery(
     Raises:
         ValueError: unknown activation name (``names[i]``), bad ``x`` or wrong number
             of ``axes``.
+
+    Example:
+        >>> fig, axes = plot_activation_gallery(["sigmoid", "relu"], ncols=2)
+        >>> axes.shape
+        (2,)
+        >>> plt.close(fig)
     """
     from dlcore import activations
 
@@ -225,6 +236,11 @@ def plot_layer_stats(
     Raises:
         ValueError: empty ``stats``, an empty or non-finite layer (``stats[i]``), or
             ``labels`` of the wrong length.
+
+    Example:
+        >>> rng = np.random.default_rng(0)
+        >>> fig, parts = plot_layer_stats([rng.normal(size=100), 0.1 * rng.normal(size=100)])
+        >>> plt.close(fig)
     """
     if isinstance(stats, Mapping):
         if labels is not None:
@@ -334,6 +350,14 @@ def plot_loss_contours(
     Raises:
         ValueError: ``f`` returns the wrong shape, a trajectory is not ``(T, 2)``,
             bad limits, or ``log_levels`` with non-positive loss values.
+
+    Example:
+        >>> path = np.array([[1.5, 1.0], [0.8, 0.4], [0.1, 0.05]])
+        >>> fig, ax = plot_loss_contours(lambda a, b: a**2 + 4 * b**2, {"GD": path},
+        ...                              minimum=(0.0, 0.0))
+        >>> ax.get_xlabel()
+        '$w_1$'
+        >>> plt.close(fig)
     """
     x0, x1 = _check_limits(xlim, "xlim")
     y0, y1 = _check_limits(ylim, "ylim")
@@ -425,6 +449,13 @@ def plot_training_curves(
     Raises:
         ValueError: empty ``histories``, a value that is not 1-D or 2-D, or ``x`` of
             the wrong length.
+
+    Example:
+        >>> runs = np.array([[1.0, 0.6, 0.4], [1.1, 0.7, 0.5]])  # two seeds, three steps
+        >>> fig, ax = plot_training_curves({"SGD": runs, "Adam": [0.9, 0.3, 0.1]})
+        >>> [line.get_label() for line in ax.get_lines()]
+        ['SGD (mean of 2)', 'Adam']
+        >>> plt.close(fig)
     """
     if not isinstance(histories, Mapping):
         raise TypeError(
@@ -508,6 +539,12 @@ def plot_decision_boundary(
     Raises:
         ValueError: ``x`` not ``(N, 2)``, ``y`` of another length or not integer
             labels, or ``predict_fn`` returning the wrong shape.
+
+    Example:
+        >>> x = np.array([[-1.0, 0.0], [1.0, 0.0]])
+        >>> fig, ax = plot_decision_boundary(lambda p: (p[:, 0] > 0).astype(int), x,
+        ...                                  np.array([0, 1]), resolution=20)
+        >>> plt.close(fig)
     """
     x = as_float_array(x, "x", ndim=2)
     if x.shape[1] != 2 or len(x) == 0:
