@@ -119,7 +119,7 @@ def silence_widget_cell(source: str) -> str:
 
 def chapter_key(path: Path) -> str:
     """'01' for chapters/01_vanishing_gradients.ipynb, else the file's stem."""
-    m = re.match(r"(\d+)", path.stem)
+    m = re.match(r"(\d+[a-z]?)(?=_)", path.stem)
     return m.group(1) if m else re.sub(r"[^A-Za-z0-9]+", "-", path.stem)
 
 
