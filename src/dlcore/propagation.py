@@ -85,7 +85,7 @@ class Moments:
 
     @property
     def std(self) -> float:
-        """Standard deviation of :math:`f(z)`: :math:`\\sqrt{\\mathbb E f^2 - (\\mathbb E f)^2}`."""
+        """Standard deviation of f(z): :math:`\\sqrt{\\mathbb E f^2 - (\\mathbb E f)^2}`."""
         return math.sqrt(max(0.0, self.second - self.mean**2))
 
 
