@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 BOOK_FLAGS := --warningiserror --keep-going
 
-.PHONY: install book test lint unit notebooks browser timing robustness outputs clean
+.PHONY: install book test lint unit explore notebooks browser timing robustness outputs clean
 
 install: $(STAMP)
 
@@ -32,8 +32,17 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+## Unit tests, hypothesis derandomized (tests/conftest.py), plus every `>>>` example in
+## dlcore's docstrings (a module without examples collects nothing).
 unit: $(STAMP)
-	$(BIN)/python -m pytest tests -m "not browser" --cov --cov-report=term --cov-fail-under=90
+	$(BIN)/python -m pytest tests src/dlcore --doctest-modules -m "not browser" \
+	  --cov --cov-report=term --cov-fail-under=90
+
+## Random hypothesis exploration (not part of `make test`): new examples on every run;
+## pass a seed to replay one, e.g. `make explore SEED=7`.
+explore: $(STAMP)
+	$(BIN)/python -m pytest tests -m "not browser and not tf" -p no:cacheprovider \
+	  --hypothesis-profile=explore $(if $(SEED),--hypothesis-seed=$(SEED))
 
 notebooks: $(STAMP)
 	$(BIN)/python -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider chapters

@@ -1,4 +1,16 @@
-"""Shared fixtures: seeded generators, and Keras switched to float64 for comparisons."""
+"""Shared fixtures: seeded generators, Keras switched to float64 for comparisons, and
+the hypothesis profiles.
+
+Hypothesis profiles:
+
+- ``ci`` (loaded by default): ``derandomize=True`` draws the same examples on every run
+  and ``database=None`` keeps no example database, so a test result depends on the code
+  only, never on an earlier run or on the clock. A red CI run is a real failure.
+- ``explore`` (``make explore``, or ``pytest --hypothesis-profile=explore
+  --hypothesis-seed=N``): random examples, for looking for new failures. A failure found
+  there becomes a fixed regression example (``@example``) or a fixed tolerance, and the
+  seed that found it is printed so it can be replayed.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +18,14 @@ import os
 
 import numpy as np
 import pytest
+from hypothesis import settings
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+settings.register_profile("explore", derandomize=False, database=None, print_blob=True)
+# `--hypothesis-profile=...` on the command line is applied after this default.
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture

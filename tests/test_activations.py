@@ -721,3 +721,17 @@ def test_prelu_matches_keras_layer(keras_float64, rng):
     dx, dalpha = L.prelu_backward(dout, L.prelu_forward(x, alpha)[1])
     np.testing.assert_allclose(dx, gx, rtol=RTOL, atol=ATOL)
     np.testing.assert_allclose(dalpha, galpha, rtol=RTOL, atol=ATOL)
+
+
+@pytest.mark.parametrize("name", A.names())
+def test_nan_passes_through_value_and_derivative_silently(name):
+    # The documented finite-value policy of elementwise activations: NaN in -> NaN out at
+    # the same positions, no warning (the suite turns dlcore RuntimeWarnings into errors).
+    act = A.get(name)
+    x = np.array([[np.nan, -1.5, 0.5], [2.0, np.nan, -0.25]])
+    finite = ~np.isnan(x)
+    for f in (act.fn, act.grad):
+        out = f(x)
+        assert out.shape == x.shape and out.dtype == x.dtype
+        np.testing.assert_array_equal(np.isnan(out), ~finite)
+        np.testing.assert_array_equal(out[finite], f(x[finite]))

@@ -212,3 +212,122 @@ def test_a_diverged_model_stays_where_it_diverged():
     for k in ends[0]:
         assert np.isfinite(ends[0][k]).all()  # frozen before anything overflowed
         np.testing.assert_array_equal(ends[0][k], ends[1][k])
+
+
+# ------------------------------------------------ normalization placement, landscape probe
+
+
+def _manual_forward_after(net, s, x, training):
+    """Model s of a norm_position="after" ensemble, rebuilt from dlcore.normalization."""
+    from dlcore.normalization import batchnorm_forward, layernorm_forward
+
+    p = {k: v[s] for k, v in net.params.items()}
+    a = x
+    for l in range(1, net.num_layers):
+        a = net.activation.fn(a @ p[f"W{l}"] + p[f"b{l}"])
+        g, b = p[f"gamma{l}"][0], p[f"beta{l}"][0]
+        if net.norm == "batch":
+            state = {
+                "running_mean": net.running[f"mean{l}"][s, 0].copy(),
+                "running_var": net.running[f"var{l}"][s, 0].copy(),
+            }
+            a, _ = batchnorm_forward(
+                a, g, b, state, training=training, momentum=net.momentum, epsilon=net.epsilon
+            )
+        else:
+            a, _ = layernorm_forward(a, g, b, epsilon=net.epsilon)
+    L = net.num_layers
+    return a @ p[f"W{L}"] + p[f"b{L}"]
+
+
+@pytest.mark.parametrize("norm", ["batch", "layer"])
+@pytest.mark.parametrize("training", [True, False])
+def test_norm_after_the_activation_matches_dlcore_normalization(norm, training):
+    x, _ = _data()
+    net = MLPEnsemble(SIZES, 2, activation="tanh", norm=norm, norm_position="after", seeds=[1, 2])
+    if norm == "batch":
+        net.running["mean1"][...] = 0.2
+        net.running["var1"][...] = 0.5
+    expected = [_manual_forward_after(net, s, x, training) for s in range(2)]
+    logits, _ = net.forward(x, training=training)
+    for s in range(2):
+        np.testing.assert_allclose(logits[s], expected[s], rtol=1e-12, atol=1e-14)
+    before = MLPEnsemble(SIZES, 2, activation="tanh", norm=norm, seeds=[1, 2])
+    assert not np.allclose(before.forward(x, training=training)[0], logits)
+
+
+@pytest.mark.parametrize("norm", ["batch", "layer"])
+@pytest.mark.parametrize("position", ["before", "after"])
+def test_norm_gradients_match_finite_differences(norm, position):
+    # Central differences on each parameter of model 0 (float64): truncation h^2 f'''/6
+    # and rounding eps |f| / h are both ~1e-10 for h = 1e-5, far below the 1e-6 bound.
+    from dlcore.gradcheck import numerical_gradient, rel_error
+
+    x, y = _data(n=12)
+    net = MLPEnsemble(SIZES, 2, activation="tanh", norm=norm, norm_position=position, seeds=[3, 4])
+    xb, yb = np.broadcast_to(x, (2, *x.shape)), np.broadcast_to(y, (2, y.size))
+    _, _, grads = net.loss_and_grads(xb, yb)
+    for name, value in net.params.items():
+        target = value[0]
+
+        def loss0(_):
+            return net.loss_and_grads(xb, yb)[0][0]
+
+        numeric = numerical_gradient(loss0, target)
+        # the bias in front of batch norm has gradient exactly 0 (rounding noise ~1e-17)
+        tiny = np.max(np.abs(grads[name][0] - numeric)) < 1e-12
+        assert tiny or rel_error(grads[name][0], numeric) < 1e-6, name
+
+
+def test_evaluate_is_inference_mode_and_leaves_running_statistics_alone():
+    x, y = _data()
+    net = MLPEnsemble(SIZES, 2, norm="batch", seeds=[0, 1])
+    before = {k: v.copy() for k, v in net.running.items()}
+    net.evaluate(x, y)
+    net.forward(x, training=False)
+    for k in before:
+        np.testing.assert_array_equal(net.running[k], before[k])
+    net.forward(x, training=True)  # training mode moves them (Keras momentum 0.99)
+    z1 = x @ net.params["W1"][0] + net.params["b1"][0]
+    np.testing.assert_allclose(net.running["mean1"][0, 0], 0.01 * z1.mean(axis=0), rtol=1e-12)
+
+
+@pytest.mark.parametrize("norm", [None, "batch"])
+def test_loss_along_gradient_first_order_and_restores_state(norm):
+    x, y = _data()
+    net = MLPEnsemble(SIZES, 3, activation="tanh", norm=norm, seeds=[0, 1, 2])
+    params = {k: v.copy() for k, v in net.params.items()}
+    running = {k: v.copy() for k, v in net.running.items()}
+    eta = np.array([0.0, 1e-6, 0.5])
+    loss0, loss, change, gnorm = ensemble.loss_along_gradient(net, x, y, eta)
+    assert loss.shape == change.shape == (3, 3) and gnorm.shape == loss0.shape == (3,)
+    np.testing.assert_array_equal(loss[:, 0], loss0)
+    np.testing.assert_array_equal(change[:, 0], 0.0)
+    # first order: L(w - eta g) = L(w) - eta |g|^2 + O(eta^2); the O(eta^2) term is
+    # ~1e-12 relative here, rounding of L ~1e-16 / 1e-6 |g|^2 ~1e-9: 1e-4 is ample
+    np.testing.assert_allclose((loss0 - loss[:, 1]) / 1e-6, gnorm**2, rtol=1e-4)
+    for k in params:
+        np.testing.assert_array_equal(net.params[k], params[k])
+    for k in running:
+        np.testing.assert_array_equal(net.running[k], running[k])
+    # per-model step sizes: model s along its own eta[s]
+    per_model = ensemble.loss_along_gradient(net, x, y, np.array([[0.5], [0.0], [0.5]]))[1]
+    assert per_model[0, 0] == loss[0, 2] and per_model[1, 0] == loss0[1]
+
+
+def test_norm_position_and_landscape_bad_input():
+    with pytest.raises(ValueError, match="norm_position"):
+        MLPEnsemble(SIZES, 1, norm="batch", norm_position="middle")
+    net = MLPEnsemble(SIZES, 2, seeds=[0, 1])
+    x, y = _data()
+    with pytest.raises(ValueError, match="step_sizes"):
+        ensemble.loss_along_gradient(net, x, y, np.zeros((3, 2)))
+    with pytest.raises(ValueError, match="x must be"):
+        ensemble.loss_along_gradient(net, x[:, :2], y, [0.1])
+
+
+@pytest.mark.parametrize("flag", [1, None, np.True_])
+def test_forward_training_flag_must_be_a_bool(flag):
+    net = MLPEnsemble(SIZES, 1, norm="batch")
+    with pytest.raises(TypeError, match="training must be True or False"):
+        net.forward(np.zeros((2, SIZES[0])), training=flag)

@@ -134,3 +134,80 @@ def test_bad_inputs():
         rel_error(np.ones(3), np.ones(4))
     with pytest.raises(TypeError, match="a must"):
         rel_error("abc", np.ones(3))
+
+
+# -- Finite-value policy -------------------------------------------------------------------
+
+BIG = np.finfo(np.float64).max
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ([BIG, -BIG], [-BIG, BIG]),  # a - b and |a| + |b| would overflow to inf / inf = NaN
+        ([BIG], [0.0]),
+        ([BIG, 1.0], [BIG, -1.0]),
+        ([5e-324], [0.0]),  # subnormal: normalised by tiny, not by itself
+        ([1e300, 1e-300], [1e300, -1e-300]),
+    ],
+)
+def test_rel_error_stays_in_its_range_at_the_float64_extremes(a, b):
+    r = rel_error(a, b)
+    assert 0.0 <= r <= 1.0
+    assert rel_error(b, a) == r
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    a=hnp.arrays(np.float64, 4, elements=st.floats(allow_nan=False, allow_infinity=False)),
+    b=hnp.arrays(np.float64, 4, elements=st.floats(allow_nan=False, allow_infinity=False)),
+)
+def test_rel_error_is_in_unit_interval_for_every_finite_input(a, b):
+    assert 0.0 <= rel_error(a, b) <= 1.0
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_rel_error_refuses_non_finite_input(bad):
+    with pytest.raises(ValueError, match="a contains NaN or infinity"):
+        rel_error([1.0, bad], [1.0, 2.0])
+    with pytest.raises(ValueError, match="b contains NaN or infinity"):
+        rel_error([1.0, 2.0], [bad, 2.0])
+
+
+def test_step_too_small_to_resolve_is_refused():
+    # eps (|x| + h) / (2h) > 1e-6  <=>  h < ~1.1e-10 |x|: at |x| = 1e3 that is h < 1.1e-7.
+    x = np.array([[0.5, -1e3]])
+    f = lambda z: float(np.sum(z**2))  # noqa: E731
+    with pytest.raises(ValueError, match=r"h = 1e-08 is too small to resolve x\[0, 1\]"):
+        numerical_gradient(f, x, h=1e-8)
+    numerical_gradient(f, x, h=1.2e-7)  # just above the bound: accepted
+    # At x = 1 a step below eps / 2 is lost entirely: x + h == x.
+    assert 1.0 + 1e-17 == 1.0
+    with pytest.raises(ValueError, match="too small"):
+        numerical_gradient(f, np.ones(2), h=1e-17)
+    # The bound is what its docstring derives: the step's own rounding stays <= 1e-6.
+    h_min = 1.2e-7
+    step = (1e3 + h_min) - (1e3 - h_min)
+    assert abs(step - 2 * h_min) / (2 * h_min) <= 1e-6
+
+
+def test_non_finite_x_or_f_is_refused():
+    with pytest.raises(ValueError, match="x contains NaN or infinity"):
+        numerical_gradient(lambda z: float(np.sum(z)), np.array([1.0, np.nan]))
+    # log is finite at x but not at x - h when x = h / 2: the error names the entry and step.
+    x = np.array([1.0, 5e-6])
+    with (
+        np.errstate(invalid="ignore"),
+        pytest.raises(ValueError, match=r"f must return a finite value, got nan at x\[1\] - h"),
+    ):
+        numerical_gradient(lambda z: float(np.sum(np.log(z))), x)
+    np.testing.assert_array_equal(x, [1.0, 5e-6])  # restored
+
+
+def test_empty_x_has_an_empty_gradient():
+    assert numerical_gradient(lambda z: 0.0, np.zeros((0, 3)), h=1e-300).shape == (0, 3)
+
+
+def test_non_finite_dout_is_refused_by_name():
+    with pytest.raises(ValueError, match="dout contains NaN or infinity"):
+        numerical_gradient_array(np.sin, np.ones(2), np.array([1.0, np.nan]))

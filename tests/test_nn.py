@@ -442,6 +442,16 @@ BAD_INPUTS = [
     (lambda: _train(progress="yes"), TypeError, "progress"),
     (lambda: _train(record_grad_norms=None), TypeError, "record_grad_norms"),
     (lambda: _train(loss="cross_entropy"), ValueError, "loss"),
+    # Finite-value policy: NaN/inf inputs are refused up front, before any state changes.
+    (lambda: _train(x=np.full((4, 3), np.nan)), ValueError, "x contains NaN"),
+    (lambda: _train(x_val=np.full((4, 3), np.inf), y_val=Y), ValueError, "x_val contains NaN"),
+    (
+        lambda: _train(model=_model(sizes=(3, 2)), y=np.full((4, 2), np.nan), loss="mse"),
+        ValueError,
+        "y contains NaN",
+    ),
+    (lambda: _model().forward(np.full((2, 3), np.nan)), ValueError, "x contains NaN"),
+    (lambda: _model().predict(np.full((2, 3), -np.inf)), ValueError, "x contains NaN"),
     (lambda: clip_by_global_norm([np.ones(2)], 1.0), TypeError, "grads"),
     (lambda: clip_by_global_norm({"a": np.ones(2)}, 0.0), ValueError, "clip_norm"),
 ]
@@ -463,3 +473,265 @@ def test_backward_checks_dout_shape(rng):
 
 def test_module_exports():
     assert set(nn.__all__) >= {"MLP", "train", "History", "TrainingDivergedError"}
+
+
+# -- Training-loop bookkeeping -------------------------------------------------------------
+# Each test below was checked against a bug planted in a scratch copy of nn.train (see
+# "Planted bugs" in CONTRIBUTING.md); the comment on each test names the bug it catches.
+
+
+class Frozen:
+    """An optimizer that changes nothing: the network is the same at every step, so any
+    per-epoch average must equal the same quantity computed on the whole training set."""
+
+    def __init__(self):
+        self.calls = 0
+
+    def step(self, params, grads):
+        self.calls += 1
+
+
+class Recording:
+    """SGD that records, at every step, the gradients it receives and the (unclipped)
+    full-batch weight-gradient norms of the parameters it is about to update."""
+
+    def __init__(self, model, x, y, learning_rate=0.5):
+        self.model, self.x, self.y = model, x, y
+        self.sgd = SGD(learning_rate=learning_rate)
+        self.received, self.unclipped = [], []
+
+    def step(self, params, grads):
+        self.received.append({k: g.copy() for k, g in grads.items()})
+        _, full = self.model.loss_and_grads(self.x, self.y)
+        self.unclipped.append([np.linalg.norm(full[k]) for k in params if k.startswith("W")])
+        self.sgd.step(params, grads)
+
+
+def _spy_batches(model):
+    """Record the inputs of every training-mode forward pass that train() makes."""
+    seen = []
+    original = model._forward
+
+    def spy(x, training, bn_state):
+        if training:
+            seen.append(x.copy())
+        return original(x, training, bn_state)
+
+    model._forward = spy
+    return seen
+
+
+def test_every_epoch_visits_each_example_once_in_a_new_order():
+    # Catches: no per-epoch shuffling (order drawn once, or never).
+    n, bs, epochs = 12, 5, 3
+    x = np.arange(n, dtype=float)[:, None]  # feature = example index
+    y = np.arange(n) % 2
+    model = MLP([1, 3, 2], rng=np.random.default_rng(0))
+    seen = _spy_batches(model)
+    train(model, Frozen(), x, y, epochs=epochs, batch_size=bs, rng=np.random.default_rng(1))
+    # ceil(12 / 5) = 3 batches per epoch of sizes 5, 5, 2 (the last one partial, as in Keras).
+    assert [len(b) for b in seen] == [5, 5, 2] * epochs
+    orders = [np.concatenate(seen[3 * e : 3 * e + 3])[:, 0].astype(int) for e in range(epochs)]
+    for order in orders:
+        assert sorted(order) == list(range(n))  # a permutation: each example exactly once
+    # Two independent uniform permutations of 12 items coincide with probability 1/12!.
+    assert not np.array_equal(orders[0], np.arange(n))
+    assert not np.array_equal(orders[0], orders[1])
+    assert not np.array_equal(orders[1], orders[2])
+
+
+def test_epoch_loss_and_accuracy_weight_every_example_once(rng):
+    # Catches: the last partial batch weighted as a full one, train_loss as the plain mean
+    # of the step losses, and train_accuracy counting only the last batch. With a frozen
+    # network (and no batch norm) the per-epoch means over mini-batches must equal the loss
+    # and the accuracy of the whole training set.
+    x, y = rng.normal(size=(10, 3)), rng.integers(0, 4, size=10)
+    model = make_model(rng, activation="tanh")
+    full_loss, _ = model.loss_and_grads(x, y)
+    full_acc = model.accuracy(x, y)
+    assert 0.0 < full_acc < 1.0
+    hist = train(model, Frozen(), x, y, epochs=2, batch_size=4, rng=rng)
+    assert len(hist.loss) == 2 * 3  # batches of 4, 4, 2
+    # Summation order differs (per batch, then over batches): a few ulps.
+    assert hist.train_loss == pytest.approx([full_loss] * 2, rel=1e-12)
+    assert hist.train_accuracy == [full_acc] * 2
+    # The same average written through the recorded step losses: weights 4, 4, 2 (not 4, 4, 4).
+    steps = np.reshape(hist.loss, (2, 3))
+    assert hist.train_loss == pytest.approx(list(steps @ [0.4, 0.4, 0.2]), rel=1e-12)
+    # The mse path averages the same way.
+    t = rng.normal(size=(10, 4))
+    full_mse, _ = model.loss_and_grads(x, t, loss="mse")
+    hist = train(model, Frozen(), x, t, epochs=1, batch_size=4, rng=rng, loss="mse")
+    assert hist.train_loss == pytest.approx([full_mse], rel=1e-12)
+
+
+def test_validation_runs_in_inference_mode_and_changes_nothing(rng):
+    # Catches: validation run in training mode (batch statistics instead of the running
+    # ones, and running statistics updated by the validation data).
+    x, y, xv, yv = spirals_problem()
+    x, y = x[:90], y[:90]
+    xv = xv[:40] + 3.0  # shifted, so batch statistics of xv differ from the running ones
+
+    def run(with_val):
+        model = MLP([2, 8, 8, 3], normalization="batch", rng=np.random.default_rng(3))
+        kw = {"x_val": xv, "y_val": yv[:40]} if with_val else {}
+        hist = train(
+            model, Adam(0.01), x, y, epochs=3, batch_size=32, rng=np.random.default_rng(4), **kw
+        )
+        return model, hist
+
+    plain, plain_hist = run(False)
+    model, hist = run(True)
+    # Validation must not change training: same steps, same weights, same running statistics.
+    assert hist.loss == plain_hist.loss
+    for k in plain.params:
+        np.testing.assert_array_equal(model.params[k], plain.params[k])
+    for l in plain.bn_state:
+        for k in plain.bn_state[l]:
+            np.testing.assert_array_equal(model.bn_state[l][k], plain.bn_state[l][k])
+    # The last epoch's validation numbers are those of the trained model in inference mode.
+    from dlcore.losses import softmax_cross_entropy
+
+    assert len(hist.val_loss) == len(hist.val_accuracy) == 3
+    assert hist.val_loss[-1] == pytest.approx(
+        softmax_cross_entropy(model.predict(xv), yv[:40])[0], rel=1e-12
+    )
+    assert hist.val_accuracy[-1] == model.accuracy(xv, yv[:40])
+
+
+def test_grad_norms_are_recorded_before_clipping(rng):
+    # Catches: gradient norms recorded after clipping (and squared norms, or norms of the
+    # wrong step).
+    x, y, _, _ = spirals_problem()
+    x, y = x[:64], y[:64]
+    model = MLP([2, 8, 8, 3], activation="tanh", rng=rng)
+    opt = Recording(model, x, y)
+    clip = 1e-3
+    hist = train(
+        model, opt, x, y, epochs=3, batch_size=64, rng=rng, record_grad_norms=True, clip_norm=clip
+    )
+    # Full batch: every step's gradient is the full-batch gradient of the current weights.
+    # Summation order differs between the two computations: ~1e-15 relative.
+    np.testing.assert_allclose(hist.grad_norms, opt.unclipped, rtol=1e-10)
+    assert np.all(np.linalg.norm(hist.grad_norms, axis=1) > 100 * clip)
+    # ... while the optimizer received the clipped gradient, of global norm exactly clip.
+    for g in opt.received:
+        assert math.sqrt(sum(np.sum(v**2) for v in g.values())) == pytest.approx(clip, rel=1e-12)
+
+
+def test_training_is_deterministic_given_the_generators():
+    # Catches: a hidden global random source (np.random.*) or state carried between runs.
+    x, y, xv, yv = spirals_problem()
+
+    def run(shuffle_seed, progress=False):
+        model = MLP([2, 8, 3], normalization="batch", rng=np.random.default_rng(0))
+        hist = train(
+            model, Adam(0.01), x, y, epochs=2, batch_size=50,
+            rng=np.random.default_rng(shuffle_seed), x_val=xv, y_val=yv,
+            record_grad_norms=True, progress=progress,
+        )  # fmt: skip
+        return model, hist
+
+    a, ha = run(7)
+    np.random.seed(123)  # noqa: NPY002 - the legacy global state must not matter
+    b, hb = run(7)
+    _, hc = run(8)
+    assert ha.loss == hb.loss and ha.val_loss == hb.val_loss
+    np.testing.assert_array_equal(ha.grad_norms, hb.grad_norms)
+    for k in a.params:
+        np.testing.assert_array_equal(a.params[k], b.params[k])
+    # Another shuffling seed gives another trajectory (the first batch already differs).
+    assert ha.loss[0] != hc.loss[0]
+
+
+def test_progress_bar_changes_nothing_but_the_display(capsys):
+    # Catches: a progress path that draws from rng, skips bookkeeping, or shows stale numbers.
+    x, y, _, _ = spirals_problem()
+
+    def run(progress):
+        model = MLP([2, 8, 3], rng=np.random.default_rng(0))
+        return train(
+            model, SGD(0.1), x, y, epochs=3, batch_size=64,
+            rng=np.random.default_rng(1), progress=progress,
+        )  # fmt: skip
+
+    quiet = run(False)
+    assert capsys.readouterr().err == ""
+    shown = run(True)
+    err = capsys.readouterr().err
+    assert shown == quiet
+    assert "3/3" in err
+    # The bar shows the last epoch's mean loss and accuracy, as History records them.
+    assert f"loss={quiet.train_loss[-1]:.4f}" in err
+    assert f"acc={quiet.train_accuracy[-1]:.3f}" in err
+
+
+def test_after_training_the_trace_belongs_to_the_last_batch(rng):
+    # Catches: the model's trace / backward cache left at the wrong (or no) batch.
+    x, y = rng.normal(size=(10, 3)), rng.integers(0, 4, size=10)
+    model = make_model(rng, activation="tanh")
+    seen = _spy_batches(model)
+    train(model, Frozen(), x, y, epochs=1, batch_size=4, rng=rng)
+    assert model.trace[0].z.shape == (2, 5)  # the partial last batch
+    np.testing.assert_allclose(
+        model.trace[0].z, seen[-1] @ model.params["W1"] + model.params["b1"], rtol=1e-13
+    )
+    assert model.backward(np.ones((2, 4)))["W1"].shape == (3, 5)
+
+
+def test_divergence_stops_before_the_bad_step_is_applied(rng):
+    # Catches: the update applied before the finiteness check (parameters poisoned).
+    class InfAtStep3:
+        name = "inf_at_step_3"
+        calls = 0
+        fn = staticmethod(np.tanh)
+
+        @classmethod
+        def grad(cls, z):
+            cls.calls += 1
+            return np.full_like(z, np.inf) if cls.calls == 3 else 1 - np.tanh(z) ** 2
+
+    x, y = rng.normal(size=(12, 3)), rng.integers(0, 4, size=12)
+    model = make_model(rng, sizes=(3, 5, 4), activation=InfAtStep3())
+    opt = Frozen()
+    with pytest.raises(TrainingDivergedError) as info:
+        train(model, opt, x, y, epochs=2, batch_size=4, rng=rng)
+    # Step 3 is the last batch of epoch 1; the optimizer saw steps 1 and 2 only.
+    assert (info.value.epoch, info.value.step, opt.calls) == (1, 3, 2)
+    assert all(np.all(np.isfinite(p)) for p in model.params.values())
+
+
+def test_names_follow_the_one_lookup_rule(rng):
+    # Catches: a raw comparison with the caller's spelling (loss == "softmax_cross_entropy")
+    # after the case-insensitive lookup: loss="SoftmaxCrossEntropy" took the regression
+    # path and refused integer labels as (N, C) targets; and MLP(activation="ReLU") was
+    # refused although activations.get("ReLU") works. Real bugs, found writing this test.
+    x, y = rng.normal(size=(12, 3)), rng.integers(0, 4, size=12)
+    model = MLP([3, 5, 4], activation="ReLU", initializer="HeNormal", rng=rng)
+    assert model.activation.name == "relu"
+    hist = train(
+        model, Frozen(), x, y, epochs=1, batch_size=4, rng=rng, loss="SoftmaxCrossEntropy"
+    )
+    assert len(hist.train_accuracy) == 1
+    assert model.loss_and_grads(x, y, loss="Softmax_Cross_Entropy")[0] == pytest.approx(
+        hist.train_loss[0], rel=1e-12
+    )
+    t = rng.normal(size=(12, 4))
+    assert (
+        train(model, Frozen(), x, t, epochs=1, batch_size=4, rng=rng, loss="MSE").train_accuracy
+        == []
+    )
+
+
+def test_nan_input_leaves_batch_norm_statistics_untouched(rng):
+    # Catches: NaN input reaching batch norm in training mode, which would make the running
+    # statistics NaN for good (every later prediction NaN).
+    model = make_model(rng, normalization="batch")
+    before = {l: {k: v.copy() for k, v in s.items()} for l, s in model.bn_state.items()}
+    x = rng.normal(size=(4, 3))
+    x[1, 2] = np.nan
+    with pytest.raises(ValueError, match="x contains NaN"):
+        model.forward(x, training=True)
+    for l, s in model.bn_state.items():
+        for k, v in s.items():
+            np.testing.assert_array_equal(v, before[l][k])

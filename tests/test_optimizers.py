@@ -29,7 +29,7 @@ import inspect
 import numpy as np
 import pytest
 
-from dlcore.optimizers import SGD, Adadelta, Adagrad, Adam, RMSprop, get
+from dlcore.optimizers import SGD, Adadelta, Adagrad, Adam, AdamW, Lion, RMSprop, get, names
 
 TIGHT_RTOL = 1e-12
 STEPS = 120
@@ -122,6 +122,28 @@ EXACT = [
             "amsgrad": True,
         },
     ),
+    (
+        "adamw",
+        {
+            "learning_rate": 2**-5,
+            "weight_decay": 0.25,
+            "beta_1": 0.875,
+            "beta_2": 1 - 2**-7,
+            "epsilon": 2**-20,
+        },
+    ),
+    (
+        "adamw_amsgrad",
+        {
+            "learning_rate": 2**-5,
+            "weight_decay": 0.5,
+            "beta_1": 0.75,
+            "beta_2": 0.75,
+            "amsgrad": True,
+        },
+    ),
+    ("lion", {"learning_rate": 2**-7, "beta_1": 0.875, "beta_2": 0.75}),
+    ("lion_decay", {"learning_rate": 2**-7, "beta_1": 0.5, "beta_2": 0.875, "weight_decay": 0.5}),
 ]
 
 
@@ -268,7 +290,7 @@ def test_schedule_is_called_with_the_number_of_steps_taken_like_keras(keras_floa
 
 
 @pytest.mark.tf
-@pytest.mark.parametrize("name", ["sgd", "adagrad", "adadelta", "rmsprop", "adam"])
+@pytest.mark.parametrize("name", names())
 def test_constructor_names_and_defaults_equal_keras(keras_float64, name):
     ours = inspect.signature(type(get(name))).parameters
     keras_cls = getattr(keras_float64.optimizers, type(get(name)).__name__)
@@ -443,6 +465,67 @@ def test_a_bad_call_changes_nothing():
     np.testing.assert_allclose(opt.state["a"]["m"], 0.1)
 
 
+@pytest.mark.parametrize("name", names())
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_non_finite_gradient_raises_before_changing_anything(name, bad):
+    # Issue 9: a NaN/inf gradient must not reach the parameters or the state.
+    opt = get(name, learning_rate=0.125)
+    params = {"a": np.ones(2), "b": np.full(3, 2.0)}
+    rng = np.random.default_rng(0)
+    for _ in range(2):
+        opt.step(params, {"a": rng.normal(size=2), "b": rng.normal(size=3)})
+    params_before = {k: v.copy() for k, v in params.items()}
+    state_before = {k: {s: a.copy() for s, a in st.items()} for k, st in opt.state.items()}
+    grads = {"a": rng.normal(size=2), "b": np.array([1.0, bad, 0.5])}  # "a" is fine
+    with pytest.raises(ValueError, match=r"grads\['b'\] contains NaN or infinity.*step 3"):
+        opt.step(params, grads)
+    assert opt.iterations == 2
+    for k in params:
+        np.testing.assert_array_equal(params[k], params_before[k])
+        assert opt.state[k].keys() == state_before[k].keys()
+        for slot, arr in opt.state[k].items():
+            np.testing.assert_array_equal(arr, state_before[k][slot])
+    opt.step(params, {"a": np.zeros(2), "b": np.zeros(3)})  # and it carries on afterwards
+    assert opt.iterations == 3
+
+
+def test_non_finite_gradient_for_a_new_parameter_creates_no_state():
+    opt = Adam()
+    with pytest.raises(ValueError, match="step 1"):
+        opt.step({"w": np.zeros(2)}, {"w": np.array([np.nan, 0.0])})
+    assert opt.state == {} and opt.iterations == 0
+
+
+def test_adamw_decay_is_decoupled_and_l2_in_adam_is_not():
+    # Zero data gradient: AdamW shrinks w by exactly (1 - lr wd) per step whatever its size;
+    # L2-in-Adam (gradient wd * w) is normalized by sqrt(v): ~ a step of lr for every entry.
+    lr, wd = 0.01, 0.1
+    w0 = np.array([0.1, 1.0, 100.0])
+    params = {"w": w0.copy()}
+    opt = AdamW(lr, weight_decay=wd)
+    for _ in range(5):
+        opt.step(params, {"w": np.zeros(3)})
+    np.testing.assert_allclose(params["w"], w0 * (1 - lr * wd) ** 5, rtol=1e-14)
+    l2 = {"w": w0.copy()}
+    adam = Adam(lr)
+    adam.step(l2, {"w": wd * l2["w"]})
+    np.testing.assert_allclose(w0 - l2["w"], lr, rtol=1e-3)  # same step for 0.1 and 100
+
+
+def test_lion_moves_every_entry_by_the_learning_rate_and_tracks_beta_2():
+    lr, b1, b2 = 0.25, 0.5, 0.75
+    opt = Lion(lr, beta_1=b1, beta_2=b2)
+    params = {"w": np.zeros(3)}
+    opt.step(params, {"w": np.array([1e-9, -5.0, 0.0])})
+    np.testing.assert_array_equal(params["w"], [-lr, lr, 0.0])
+    np.testing.assert_array_equal(opt.state["w"]["momentum"], [(1 - b2) * 1e-9, -(1 - b2) * 5, 0])
+    # second step: interpolation with beta_1 decides the sign; m = 0.25 * [1e-9, -5, 0]
+    opt.step(params, {"w": np.array([-1e-9, 1.0, 0.0])})
+    m = (1 - b2) * np.array([1e-9, -5.0, 0.0])
+    expected_sign = np.sign(b1 * m + (1 - b1) * np.array([-1e-9, 1.0, 0.0]))
+    np.testing.assert_array_equal(params["w"], [-lr, lr, 0.0] - lr * expected_sign)
+
+
 # ------------------------------------------------ bad input
 
 
@@ -488,7 +571,10 @@ def _grown_state():
         (lambda: Adam(beta_2=-0.001), ValueError, "beta_2"),
         (lambda: Adam(epsilon=-1e-7), ValueError, "epsilon"),
         (lambda: Adam(amsgrad=None), TypeError, "amsgrad"),
-        (lambda: get("adamw"), ValueError, "name"),
+        (lambda: get("adamx"), ValueError, "name"),
+        (lambda: AdamW(weight_decay=-0.1), ValueError, "weight_decay"),
+        (lambda: Lion(beta_2=1.0), ValueError, "beta_2"),
+        (lambda: Lion(weight_decay="0.1"), TypeError, "weight_decay"),
         (lambda: get(3), TypeError, "name"),
     ],
 )

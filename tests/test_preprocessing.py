@@ -7,7 +7,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dlcore.preprocessing import PCA, Centerer, PCAWhitening, Standardizer, ZCAWhitening
+from dlcore.preprocessing import (
+    PCA,
+    Centerer,
+    ImageStandardizer,
+    MinMaxScaler,
+    PCAWhitening,
+    Standardizer,
+    ZCAWhitening,
+    variance_kept,
+)
 
 # Rounding budget. The test data below have covariance condition numbers below ~1e4,
 # and eigh is backward stable: computed eigen-pairs reproduce Sigma to about
@@ -313,3 +322,132 @@ def test_pca_of_constant_data_has_zero_variance_ratio():
     pca = PCA().fit(np.ones((5, 3)))
     np.testing.assert_array_equal(pca.explained_variance_, 0.0)
     np.testing.assert_array_equal(pca.explained_variance_ratio_, 0.0)
+
+
+# ---------------------------------------------------------------------- min-max scaling
+
+
+def test_min_max_scaler_maps_training_range_and_extrapolates_test(rng):
+    x_train = correlated(rng)
+    x_train[:, 1] = -4.0  # constant feature: shifted to a, no division by zero
+    s = MinMaxScaler((-1.0, 1.0)).fit(x_train)
+    z = s.transform(x_train)
+    np.testing.assert_allclose(np.delete(z.min(axis=0), 1), -1.0, atol=1e-15)
+    np.testing.assert_allclose(np.delete(z.max(axis=0), 1), 1.0, rtol=1e-15)
+    assert np.all(z[:, 1] == -1.0)
+    np.testing.assert_array_equal(s.min_, x_train.min(axis=0))
+    # Test data use the training range: a value beyond the training max maps beyond b.
+    x_test = x_train[:3] + 2 * (x_train.max(0) - x_train.min(0))
+    assert np.all(np.delete(s.transform(x_test), 1, axis=1) > 1.0)
+    lo, hi = x_train.min(0), x_train.max(0)
+    span = np.where(hi > lo, hi - lo, 1.0)
+    np.testing.assert_allclose(s.transform(x_test), -1 + 2 * (x_test - lo) / span, rtol=1e-13)
+    np.testing.assert_allclose(s.inverse_transform(s.transform(x_test)), x_test, rtol=1e-13)
+
+
+def test_dividing_pixels_by_255_is_min_max_with_the_nominal_range(rng):
+    pixels = rng.integers(0, 256, (50, 12)).astype(float)
+    pixels[0], pixels[1] = 0, 255  # the training set spans the full 8-bit range
+    np.testing.assert_allclose(MinMaxScaler().fit_transform(pixels), pixels / 255, rtol=1e-15)
+
+
+@pytest.mark.parametrize(
+    ("arg", "error"),
+    [((1.0, 0.0), ValueError), ((0.0,), ValueError), ("01", TypeError), ((0, np.nan), ValueError)],
+)
+def test_min_max_bad_range(arg, error):
+    with pytest.raises(error, match="feature_range"):
+        MinMaxScaler(arg)
+
+
+# ---------------------------------------------------------------------- image statistics
+
+
+def images_with_structure(rng, n=40):
+    """Images whose mean differs per pixel (a ramp) and per channel (offset, spread)."""
+    ramp = np.linspace(0, 50, 6)[None, :, None, None]
+    return 100 + ramp + rng.standard_normal((n, 6, 5, 3)) * np.array([30.0, 10.0, 3.0])
+
+
+@pytest.mark.parametrize("scale", [True, False])
+def test_pixel_standardizer_matches_feature_standardizer_on_flattened_images(rng, scale):
+    x = images_with_structure(rng)
+    s = ImageStandardizer("pixel", scale=scale).fit(x)
+    assert s.mean_.shape == (6, 5, 3)
+    flat = x.reshape(len(x), -1)
+    ref = Standardizer().fit(flat) if scale else Centerer().fit(flat)
+    np.testing.assert_allclose(s.transform(x).reshape(len(x), -1), ref.transform(flat), atol=1e-12)
+    z = s.transform(x)
+    np.testing.assert_allclose(z.mean(axis=0), 0.0, atol=1e-12)
+    if scale:
+        np.testing.assert_allclose(z.std(axis=0), 1.0, rtol=1e-12)
+    np.testing.assert_allclose(s.inverse_transform(z), x, rtol=1e-13)
+
+
+def test_channel_standardizer_uses_one_mean_and_std_per_channel(rng):
+    x = images_with_structure(rng)
+    s = ImageStandardizer("channel").fit(x)
+    pixels = x.reshape(-1, 3)
+    np.testing.assert_allclose(s.mean_, pixels.mean(axis=0), rtol=1e-14)
+    np.testing.assert_allclose(s.scale_, pixels.std(axis=0), rtol=1e-13)
+    z = s.transform(x)
+    np.testing.assert_allclose(z.reshape(-1, 3).mean(axis=0), 0.0, atol=1e-12)
+    np.testing.assert_allclose(z.reshape(-1, 3).std(axis=0), 1.0, rtol=1e-12)
+    # per-channel statistics keep the ramp: the top rows stay darker than the bottom rows
+    assert z[:, 0].mean() < -0.5 < 0.5 < z[:, -1].mean()
+    other = rng.uniform(0, 255, (2, 9, 9, 3))  # another image size is fine
+    np.testing.assert_allclose(s.inverse_transform(s.transform(other)), other, rtol=1e-13)
+    assert np.all(Centerer("channel").fit(x).mean_ == s.mean_)
+
+
+def test_image_standardizer_fits_on_train_only_and_rejects_bad_input(rng):
+    x_train, x_test = images_with_structure(rng), images_with_structure(rng, 10) + 40
+    s = ImageStandardizer("channel").fit(x_train)
+    np.testing.assert_allclose(s.transform(x_test), (x_test - s.mean_) / s.scale_, rtol=1e-14)
+    assert np.all(s.transform(x_test).mean(axis=(0, 1, 2)) > 0.5)  # the shift is kept
+    constant = np.ones((4, 2, 2, 3))
+    assert np.all(ImageStandardizer("pixel").fit(constant).scale_ == 1.0)
+    bad = x_train.copy()
+    bad[0, 0, 0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        ImageStandardizer().fit(bad)
+    with pytest.raises(ValueError, match="NaN"):
+        s.transform(bad)
+    with pytest.raises(ValueError, match="4-dimensional"):
+        s.transform(x_train.reshape(40, -1))
+    with pytest.raises(ValueError, match=r"feature shape \(3,\)"):
+        s.transform(x_train[..., :2])
+    with pytest.raises(ValueError, match="not fitted"):
+        ImageStandardizer().transform(x_train)
+    with pytest.raises(ValueError, match="mode"):
+        ImageStandardizer("feature")
+    with pytest.raises(TypeError, match="scale"):
+        ImageStandardizer(scale="yes")
+
+
+@pytest.mark.parametrize("make", [MinMaxScaler, Standardizer, Centerer, PCA, ZCAWhitening])
+def test_nan_input_is_rejected_at_fit_and_transform(rng, make):
+    x = correlated(rng, n=20)
+    bad = x.copy()
+    bad[3, 1] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        make().fit(bad)
+    with pytest.raises(ValueError, match="NaN"):
+        make().fit(x).transform(bad)
+
+
+# ---------------------------------------------------------------------- variance kept
+
+
+def test_variance_kept_counts_top_components(rng):
+    assert variance_kept([5.0, 3.0, 2.0], 0.5) == 1
+    assert variance_kept([5.0, 3.0, 2.0], 0.8) == 2  # exactly reached counts
+    assert variance_kept([5.0, 3.0, 2.0], 1.0) == 3
+    pca = PCA().fit(correlated(rng))
+    k = variance_kept(pca.explained_variance_, 0.95)
+    ratio = np.cumsum(pca.explained_variance_ratio_)
+    assert ratio[k - 1] >= 0.95 and (k == 1 or ratio[k - 2] < 0.95)
+    with pytest.raises(ValueError, match="fraction"):
+        variance_kept([1.0], 0.0)
+    with pytest.raises(ValueError, match="sorted descending"):
+        variance_kept([1.0, 2.0], 0.5)

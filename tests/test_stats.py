@@ -191,3 +191,12 @@ def test_equivalence_and_paired_difference_reject_bad_input():
     with pytest.raises(ValueError, match=r"finite|NaN|nan"):
         stats.paired_difference([1.0, float("nan")], [1.0, 2.0])
     assert stats.equivalence_test([1.0, 1.0], [1.0, 1.0], 0.1) == 0.0  # identical: equivalent
+
+
+def test_nan_in_a_loss_curve_is_documented_behaviour():
+    # moving_average lets NaN propagate into the windows that hold it; steps_to_target
+    # never counts such a window as reaching the target (a diverged run never "converges").
+    smoothed = stats.moving_average([1.0, np.nan, 3.0, 4.0], 2)
+    np.testing.assert_array_equal(np.isnan(smoothed), [True, True, False])
+    assert stats.steps_to_target([5.0, np.nan, 0.5, 0.5], 1.0, window=2) == 4
+    assert stats.steps_to_target([5.0, np.nan, np.nan], 100.0, window=1) == 1

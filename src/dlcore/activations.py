@@ -3,8 +3,9 @@ r"""Activation functions: values, derivatives and the properties that matter for
 Elementwise activations are reached by name through :func:`get`, which returns an
 :class:`Activation` with ``.fn(x)``, ``.grad(x)`` (the elementwise derivative
 :math:`f'(x)`) and descriptive properties; each also exists as a module-level function
-(``activations.relu(x)``). Non-elementwise units have explicit forward/backward functions:
-:func:`prelu_forward`, :class:`RReLU`, :func:`maxout_forward`, :func:`softmax`.
+(``activations.relu(x)``). This module holds the parameter-free elementwise functions
+only; units with learned parameters or random state, or that couple entries (PReLU,
+RReLU, maxout, softmax), are layer-like operations in :mod:`dlcore.layers`.
 
 Every function is stable for inputs of any magnitude up to at least :math:`\pm 1000`
 (no overflow warnings, no NaN). Floating-point input keeps its dtype; integer input is
@@ -24,16 +25,28 @@ Conventions where Keras and the papers differ (each one is pinned by a test):
   returns, i.e. :math:`\mathrm{relu}'(0) = 0`, :math:`\mathrm{leaky}'(0) = \alpha`,
   :math:`\mathrm{elu}'(0) = \alpha`, :math:`\mathrm{selu}'(0) = \lambda`,
   hard sigmoid :math:`0` at :math:`\pm 3`, step :math:`0` at 0.
+
+**NaN passes through** the elementwise activations and their derivatives: NaN in gives
+NaN out at the same positions, silently (no warning, no exception). This is the one
+place in dlcore where NaN is not refused, on purpose: an activation is applied to every
+hidden layer at every step, and a NaN there is a symptom of divergence upstream, which
+:func:`dlcore.nn.train` reports as ``TrainingDivergedError`` with the epoch and step.
+Turning NaN into a number (``relu'(NaN) = 0``) would hide it from the backward pass.
+Infinite input is outside the stability promise: most functions return their limit,
+but :math:`x\,\sigma(x)` and :math:`x\,\Phi(x)` (swish, GELU) give NaN at
+:math:`-\infty` (:math:`-\infty \cdot 0`).
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 
 import numpy as np
+from scipy.special import ndtr
 
 from dlcore._validation import (
     as_float_array,
@@ -84,7 +97,6 @@ SELU_SCALE: float = (
 )
 _GELU_C = math.sqrt(2.0 / math.pi)  # tanh-approximation constant sqrt(2/pi)
 _GELU_K = 0.044715  # cubic coefficient of the tanh approximation
-_erfc = np.frompyfunc(math.erfc, 1, 1)  # exact, vectorised over math.erfc (no SciPy)
 
 
 def _x(x: object) -> np.ndarray:
@@ -104,10 +116,9 @@ def _sigmoid_grad_stable(x: np.ndarray) -> np.ndarray:
 
 
 def _std_normal_cdf(x: np.ndarray) -> np.ndarray:
-    # Phi(x) = erfc(-x / sqrt 2) / 2: accurate (relatively) in the left tail, where
-    # (1 + erf) / 2 would cancel catastrophically.
-    x64 = np.asarray(x, dtype=np.float64)
-    return (0.5 * np.asarray(_erfc(-x64 / math.sqrt(2.0)), dtype=np.float64)).astype(x.dtype)
+    # Phi(x) by scipy.special.ndtr, which goes through erfc in the left tail and so keeps
+    # its relative accuracy there, where (1 + erf(x / sqrt 2)) / 2 would cancel.
+    return ndtr(np.asarray(x, dtype=np.float64)).astype(x.dtype)
 
 
 def _std_normal_pdf(x: np.ndarray) -> np.ndarray:
@@ -116,9 +127,32 @@ def _std_normal_pdf(x: np.ndarray) -> np.ndarray:
     return np.exp(-0.5 * z * z) / math.sqrt(2.0 * math.pi)
 
 
+def _nan_passes_through(fn: Callable[..., np.ndarray]) -> Callable[..., np.ndarray]:
+    """Make an elementwise function (or derivative) map NaN to NaN, silently.
+
+    NaN in, NaN out at the same positions, in the value and in the derivative (``relu'``
+    and ``step`` would otherwise turn NaN into 0 and hide it from a backward pass), with no
+    "invalid value" warning: the training loop, not the activation, decides what a NaN
+    means (:func:`dlcore.nn.train` stops with ``TrainingDivergedError``).
+    """
+
+    @functools.wraps(fn)
+    def wrapper(x: object, *args: object, **kwargs: object) -> np.ndarray:
+        with np.errstate(invalid="ignore"):
+            out = fn(x, *args, **kwargs)
+        arr = np.asarray(x)
+        nan = np.isnan(arr) if arr.dtype.kind == "f" else None
+        if nan is not None and nan.any():
+            out = np.where(nan, np.nan, out).astype(out.dtype)
+        return out
+
+    return wrapper
+
+
 # --- elementwise activations -----------------------------------------------------------
 
 
+@_nan_passes_through
 def sigmoid(x: object) -> np.ndarray:
     r"""Logistic sigmoid.
 
@@ -135,18 +169,25 @@ def sigmoid(x: object) -> np.ndarray:
     Returns:
         Array of the shape of ``x``, values in :math:`(0, 1)`.
 
+    Example:
+        >>> sigmoid(np.array([-2.0, 0.0, 2.0])).round(4)
+        array([0.1192, 0.5   , 0.8808])
+
     References:
-        Y. LeCun, L. Bottou, G. B. Orr, K.-R. Müller (1998), "Efficient BackProp".
+        Y. LeCun, L. Bottou, G. B. Orr, K.-R. Müller (1998), "Efficient BackProp",
+        https://doi.org/10.1007/3-540-49430-8_2
     """
     x = _x(x)
     e = _exp_neg_abs(x)
     return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
+@_nan_passes_through
 def _sigmoid_grad(x: object) -> np.ndarray:
     return _sigmoid_grad_stable(_x(x))
 
 
+@_nan_passes_through
 def tanh(x: object) -> np.ndarray:
     r"""Hyperbolic tangent.
 
@@ -164,18 +205,25 @@ def tanh(x: object) -> np.ndarray:
     Returns:
         Array of the shape of ``x``, values in :math:`(-1, 1)`.
 
+    Example:
+        >>> tanh(np.array([-1.0, 0.0, 1.0])).round(4)
+        array([-0.7616,  0.    ,  0.7616])
+
     References:
-        Y. LeCun, L. Bottou, G. B. Orr, K.-R. Müller (1998), "Efficient BackProp".
+        Y. LeCun, L. Bottou, G. B. Orr, K.-R. Müller (1998), "Efficient BackProp",
+        https://doi.org/10.1007/3-540-49430-8_2
     """
     return np.tanh(_x(x))
 
 
+@_nan_passes_through
 def _tanh_grad(x: object) -> np.ndarray:
     x = _x(x)
     e = np.exp(-2.0 * np.abs(x))
     return 4.0 * e / (1.0 + e) ** 2
 
 
+@_nan_passes_through
 def relu(x: object) -> np.ndarray:
     r"""Rectified linear unit.
 
@@ -190,19 +238,26 @@ def relu(x: object) -> np.ndarray:
     Returns:
         Array of the shape of ``x``.
 
+    Example:
+        >>> relu(np.array([-1.5, 0.0, 2.0])).round(4)
+        array([0., 0., 2.])
+
     References:
         V. Nair, G. E. Hinton (2010), "Rectified Linear Units Improve Restricted Boltzmann
-        Machines"; X. Glorot, A. Bordes, Y. Bengio (2011), "Deep Sparse Rectifier Neural
-        Networks".
+        Machines", https://mlanthology.org/icml/2010/nair2010icml-rectified/; X. Glorot, A. Bordes,
+        Y. Bengio (2011), "Deep Sparse Rectifier Neural Networks",
+        https://proceedings.mlr.press/v15/glorot11a.html
     """
     return np.maximum(_x(x), 0.0)
 
 
+@_nan_passes_through
 def _relu_grad(x: object) -> np.ndarray:
     x = _x(x)
     return (x > 0).astype(x.dtype)
 
 
+@_nan_passes_through
 def leaky_relu(x: object, alpha: float = 0.01) -> np.ndarray:
     r"""Leaky ReLU with a fixed negative slope :math:`\alpha > 0`.
 
@@ -222,21 +277,28 @@ def leaky_relu(x: object, alpha: float = 0.01) -> np.ndarray:
     Returns:
         Array of the shape of ``x``.
 
+    Example:
+        >>> leaky_relu(np.array([-2.0, 3.0]), alpha=0.1).round(4)
+        array([-0.2,  3. ])
+
     References:
         A. L. Maas, A. Y. Hannun, A. Y. Ng (2013), "Rectifier Nonlinearities Improve Neural
-        Network Acoustic Models".
+        Network Acoustic Models",
+        https://ai.stanford.edu/~amaas/papers/relu_hybrid_icml2013_final.pdf
     """
     x = _x(x)
     alpha = check_positive(alpha, "alpha")
     return np.where(x > 0, x, alpha * x)
 
 
+@_nan_passes_through
 def _leaky_relu_grad(x: object, alpha: float = 0.01) -> np.ndarray:
     x = _x(x)
     alpha = check_positive(alpha, "alpha")
     return np.where(x > 0, 1.0, alpha).astype(x.dtype)
 
 
+@_nan_passes_through
 def elu(x: object, alpha: float = 1.0) -> np.ndarray:
     r"""Exponential linear unit.
 
@@ -256,21 +318,27 @@ def elu(x: object, alpha: float = 1.0) -> np.ndarray:
     Returns:
         Array of the shape of ``x``, values in :math:`(-\alpha, \infty)`.
 
+    Example:
+        >>> elu(np.array([-1.0, 0.0, 2.0])).round(4)
+        array([-0.6321,  0.    ,  2.    ])
+
     References:
         D.-A. Clevert, T. Unterthiner, S. Hochreiter (2016), "Fast and Accurate Deep Network
-        Learning by Exponential Linear Units (ELUs)".
+        Learning by Exponential Linear Units (ELUs)", https://arxiv.org/abs/1511.07289
     """
     x = _x(x)
     alpha = check_positive(alpha, "alpha")
     return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0.0)))
 
 
+@_nan_passes_through
 def _elu_grad(x: object, alpha: float = 1.0) -> np.ndarray:
     x = _x(x)
     alpha = check_positive(alpha, "alpha")
     return np.where(x > 0, 1.0, alpha * np.exp(np.minimum(x, 0.0))).astype(x.dtype)
 
 
+@_nan_passes_through
 def selu(x: object) -> np.ndarray:
     r"""Scaled exponential linear unit.
 
@@ -293,13 +361,18 @@ def selu(x: object) -> np.ndarray:
     Returns:
         Array of the shape of ``x``, values in :math:`(-\lambda\alpha, \infty)`.
 
+    Example:
+        >>> selu(np.array([-1.0, 0.0, 1.0])).round(4)
+        array([-1.1113,  0.    ,  1.0507])
+
     References:
         G. Klambauer, T. Unterthiner, A. Mayr, S. Hochreiter (2017), "Self-Normalizing
-        Neural Networks".
+        Neural Networks", https://arxiv.org/abs/1706.02515
     """
     return SELU_SCALE * elu(x, SELU_ALPHA)
 
 
+@_nan_passes_through
 def _selu_grad(x: object) -> np.ndarray:
     # At the kink x = 0 TensorFlow returns the right derivative lambda (unlike for ELU).
     x = _x(x)
@@ -307,6 +380,7 @@ def _selu_grad(x: object) -> np.ndarray:
     return np.where(x >= 0, SELU_SCALE, left).astype(x.dtype)
 
 
+@_nan_passes_through
 def softplus(x: object) -> np.ndarray:
     r"""Softplus, a smooth ReLU.
 
@@ -322,14 +396,20 @@ def softplus(x: object) -> np.ndarray:
     Returns:
         Array of the shape of ``x``, values in :math:`(0, \infty)`.
 
+    Example:
+        >>> softplus(np.array([-1.0, 0.0, 1.0])).round(4)
+        array([0.3133, 0.6931, 1.3133])
+
     References:
         C. Dugas, Y. Bengio, F. Bélisle, C. Nadeau, R. Garcia (2001), "Incorporating
-        Second-Order Functional Knowledge for Better Option Pricing".
+        Second-Order Functional Knowledge for Better Option Pricing", NeurIPS 13,
+        https://cirano.qc.ca/en/summaries/2002s-46
     """
     x = _x(x)
     return np.logaddexp(np.zeros_like(x), x)
 
 
+@_nan_passes_through
 def swish(x: object) -> np.ndarray:
     r"""Swish / SiLU: the input times its sigmoid.
 
@@ -346,10 +426,16 @@ def swish(x: object) -> np.ndarray:
     Returns:
         Array of the shape of ``x``.
 
+    Example:
+        >>> swish(np.array([-1.0, 0.0, 1.0])).round(4)
+        array([-0.2689,  0.    ,  0.7311])
+
     References:
-        P. Ramachandran, B. Zoph, Q. V. Le (2017), "Searching for Activation Functions";
+        P. Ramachandran, B. Zoph, Q. V. Le (2017), "Searching for Activation Functions",
+        https://arxiv.org/abs/1710.05941;
         S. Elfwing, E. Uchibe, K. Doya (2018), "Sigmoid-Weighted Linear Units for Neural
-        Network Function Approximation in Reinforcement Learning".
+        Network Function Approximation in Reinforcement Learning",
+        https://arxiv.org/abs/1702.03118
     """
     x = _x(x)
     return x * sigmoid(x)
@@ -358,11 +444,13 @@ def swish(x: object) -> np.ndarray:
 silu = swish
 
 
+@_nan_passes_through
 def _swish_grad(x: object) -> np.ndarray:
     x = _x(x)
     return sigmoid(x) + x * _sigmoid_grad_stable(x)
 
 
+@_nan_passes_through
 def gelu(x: object) -> np.ndarray:
     r"""Gaussian error linear unit, exact form.
 
@@ -372,7 +460,7 @@ def gelu(x: object) -> np.ndarray:
         \qquad f'(x) = \Phi(x) + x\,\varphi(x),
         \quad \varphi(x) = \frac{e^{-x^2/2}}{\sqrt{2\pi}}
 
-    :math:`\Phi` is evaluated through ``math.erfc`` (exact to double precision, no SciPy),
+    :math:`\Phi` is ``scipy.special.ndtr`` (vectorised, through ``erfc`` in the left tail),
     which unlike :math:`(1 + \mathrm{erf})/2` stays accurate in the left tail. This is
     ``keras.activations.gelu`` with its default ``approximate=False``; for the tanh
     approximation see :func:`gelu_tanh`. Not monotonic (minimum :math:`\approx -0.1700`
@@ -384,13 +472,19 @@ def gelu(x: object) -> np.ndarray:
     Returns:
         Array of the shape of ``x``.
 
+    Example:
+        >>> gelu(np.array([-1.0, 0.0, 1.0])).round(4)
+        array([-0.1587,  0.    ,  0.8413])
+
     References:
-        D. Hendrycks, K. Gimpel (2016), "Gaussian Error Linear Units (GELUs)".
+        D. Hendrycks, K. Gimpel (2016), "Gaussian Error Linear Units (GELUs)",
+        https://arxiv.org/abs/1606.08415
     """
     x = _x(x)
     return x * _std_normal_cdf(x)
 
 
+@_nan_passes_through
 def _gelu_grad(x: object) -> np.ndarray:
     x = _x(x)
     return _std_normal_cdf(x) + x * _std_normal_pdf(x)
@@ -405,6 +499,7 @@ def _gelu_tanh_inner(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return z, dz
 
 
+@_nan_passes_through
 def gelu_tanh(x: object) -> np.ndarray:
     r"""GELU, tanh approximation.
 
@@ -424,20 +519,27 @@ def gelu_tanh(x: object) -> np.ndarray:
     Returns:
         Array of the shape of ``x``.
 
+    Example:
+        >>> gelu_tanh(np.array([-1.0, 0.0, 1.0])).round(4)
+        array([-0.1588,  0.    ,  0.8412])
+
     References:
-        D. Hendrycks, K. Gimpel (2016), "Gaussian Error Linear Units (GELUs)".
+        D. Hendrycks, K. Gimpel (2016), "Gaussian Error Linear Units (GELUs)",
+        https://arxiv.org/abs/1606.08415
     """
     x = _x(x)
     z, _ = _gelu_tanh_inner(x)
     return x * sigmoid(z)
 
 
+@_nan_passes_through
 def _gelu_tanh_grad(x: object) -> np.ndarray:
     x = _x(x)
     z, dz = _gelu_tanh_inner(x)
     return sigmoid(z) + x * _sigmoid_grad_stable(z) * dz
 
 
+@_nan_passes_through
 def hard_sigmoid(x: object) -> np.ndarray:
     r"""Hard sigmoid, the Keras 3 / MobileNetV3 definition (slope 1/6).
 
@@ -456,18 +558,24 @@ def hard_sigmoid(x: object) -> np.ndarray:
     Returns:
         Array of the shape of ``x``, values in :math:`[0, 1]`.
 
+    Example:
+        >>> hard_sigmoid(np.array([-4.0, 0.0, 1.5])).round(4)
+        array([0.  , 0.5 , 0.75])
+
     References:
-        A. Howard et al. (2019), "Searching for MobileNetV3".
+        A. Howard et al. (2019), "Searching for MobileNetV3", https://arxiv.org/abs/1905.02244
     """
     x = _x(x)
     return np.clip((x + 3.0) / 6.0, 0.0, 1.0)
 
 
+@_nan_passes_through
 def _hard_sigmoid_grad(x: object) -> np.ndarray:
     x = _x(x)
     return np.where((x > -3.0) & (x < 3.0), 1.0 / 6.0, 0.0).astype(x.dtype)
 
 
+@_nan_passes_through
 def linear(x: object) -> np.ndarray:
     r"""Identity (no activation).
 
@@ -481,17 +589,24 @@ def linear(x: object) -> np.ndarray:
     Returns:
         A copy of ``x`` as a float array.
 
+    Example:
+        >>> linear(np.array([-1.0, 2.0])).round(4)
+        array([-1.,  2.])
+
     References:
         Stacked linear layers collapse to one linear map; see e.g. I. Goodfellow,
-        Y. Bengio, A. Courville (2016), "Deep Learning", ch. 6.
+        Y. Bengio, A. Courville (2016), "Deep Learning", ch. 6,
+        https://www.deeplearningbook.org/contents/mlp.html
     """
     return _x(x).copy()
 
 
+@_nan_passes_through
 def _linear_grad(x: object) -> np.ndarray:
     return np.ones_like(_x(x))
 
 
+@_nan_passes_through
 def step(x: object) -> np.ndarray:
     r"""Heaviside step, the threshold unit of the perceptron (for the history).
 
@@ -509,14 +624,19 @@ def step(x: object) -> np.ndarray:
     Returns:
         Array of the shape of ``x``, values in :math:`\{0, 1\}`.
 
+    Example:
+        >>> step(np.array([-1.0, 0.0, 2.0])).round(4)
+        array([0., 0., 1.])
+
     References:
         F. Rosenblatt (1958), "The Perceptron: A Probabilistic Model for Information Storage
-        and Organization in the Brain".
+        and Organization in the Brain", https://doi.org/10.1037/h0042519
     """
     x = _x(x)
     return (x > 0).astype(x.dtype)
 
 
+@_nan_passes_through
 def _zero_grad(x: object) -> np.ndarray:
     return np.zeros_like(_x(x))
 
@@ -546,6 +666,11 @@ class Activation:
         dead_region: :math:`f'(x) = 0` exactly on a whole interval, so a unit stuck there
             receives no gradient.
         params: the parameters bound into ``fn`` and ``grad`` (e.g. ``{"alpha": 0.01}``).
+
+    Example:
+        >>> act = get("tanh")
+        >>> act.fn(np.array([0.0])), act.grad(np.array([0.0])), act.zero_centered
+        (array([0.]), array([1.]), True)
     """
 
     name: str
@@ -663,6 +788,10 @@ def names() -> list[str]:
 
     Returns:
         List of lower-case names, in the order of the course's property table.
+
+    Example:
+        >>> names()[:3]
+        ['sigmoid', 'tanh', 'relu']
     """
     return list(_REGISTRY)
 
@@ -684,7 +813,10 @@ def get(name: str | Activation, **params: float) -> Activation:
         TypeError: a parameter the activation does not take.
 
     Example:
-        ``get("leaky_relu", alpha=0.2).grad(np.array([-1.0, 1.0]))`` gives ``[0.2, 1.0]``.
+        >>> get("LeakyReLU", alpha=0.2).grad(np.array([-1.0, 1.0]))
+        array([0.2, 1. ])
+        >>> get("relu").dead_region, get("gelu").output_range
+        (True, '[-0.1700, inf)')
     """
     if isinstance(name, Activation):
         no_params_with_instance("activation", params)

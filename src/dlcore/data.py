@@ -18,6 +18,12 @@ train/test split) and all deterministic given ``seed``:
   environment variable ``DLCORE_SCALE=full``). They are downloaded once and then read
   from Keras' cache (``~/.keras/datasets``, or ``$KERAS_HOME/datasets``).
 
+Why ``seed`` and not an ``rng`` argument (the convention everywhere else in dlcore): a
+data set is a fixed object, named by its seed. ``spirals(seed=1)`` is the same set in
+every chapter and every run, whatever the caller drew from its generators before, and
+the MNIST-1D arrays are cached on disk under a key made of the package version and the
+seed, which a generator's state could not provide.
+
 The scale switch lets a notebook ask for ``load("mnist")``: at the default scale
 ``"small"`` it gets MNIST-1D (offline, seconds); with ``DLCORE_SCALE=full`` the same
 cell loads the real MNIST images, so a GPU user can rerun the chapter's key
@@ -46,9 +52,11 @@ from dlcore._validation import (
 __all__ = [
     "IMAGE_NAMES",
     "NAMES",
+    "SHAPE_CLASSES",
     "Dataset",
     "cache_dir",
     "circles",
+    "color_shapes",
     "load",
     "mnist1d",
     "moons",
@@ -78,6 +86,11 @@ class Dataset:
 
     The constructor converts the arrays to float64/int64 and checks that the shapes
     and labels are consistent, so a hand-made subset is checked too.
+
+    Example:
+        >>> d = Dataset(np.zeros((4, 2)), [0, 1, 0, 1], np.ones((2, 2)), [1, 0], "toy", 2)
+        >>> d, d.y_train.dtype
+        (Dataset(name='toy', num_classes=2, x_train=(4, 2), x_test=(2, 2)), dtype('int64'))
     """
 
     x_train: np.ndarray
@@ -207,6 +220,13 @@ def spirals(
 
     Returns:
         A :class:`Dataset` with features of shape ``(N, 2)`` and ``num_classes`` classes.
+
+    Example:
+        >>> d = spirals(n_samples=90, seed=1)
+        >>> d
+        Dataset(name='spirals', num_classes=3, x_train=(66, 2), x_test=(24, 2))
+        >>> bool(np.array_equal(d.x_train, spirals(n_samples=90, seed=1).x_train))
+        True
     """
     k_total = check_positive_int(num_classes, "num_classes")
     if k_total < 2:
@@ -239,6 +259,10 @@ def moons(
 
     Returns:
         A :class:`Dataset` with features of shape ``(N, 2)`` and 2 classes.
+
+    Example:
+        >>> moons(seed=0)
+        Dataset(name='moons', num_classes=2, x_train=(450, 2), x_test=(150, 2))
     """
     n, noise, rng, frac = _check_common(n_samples, noise, seed, test_fraction, 2)
     parts = []
@@ -277,6 +301,10 @@ def circles(
 
     Returns:
         A :class:`Dataset` with features of shape ``(N, 2)`` and 2 classes.
+
+    Example:
+        >>> circles(seed=0).num_classes
+        2
     """
     factor = check_in_range(factor, "factor", 0.0, 1.0, low_inclusive=False, high_inclusive=False)
     n, noise, rng, frac = _check_common(n_samples, noise, seed, test_fraction, 2)
@@ -307,6 +335,10 @@ def xor(
 
     Returns:
         A :class:`Dataset` with features of shape ``(N, 2)`` and 2 classes.
+
+    Example:
+        >>> xor(n_samples=100, seed=0).x_test.shape  # a quarter of each class, rounded
+        (24, 2)
     """
     n, noise, rng, frac = _check_common(n_samples, noise, seed, test_fraction, 2)
     parts = []
@@ -326,6 +358,13 @@ def cache_dir() -> Path:
 
     ``$DLCORE_CACHE`` if set, else ``$XDG_CACHE_HOME/dlcore``, else ``~/.cache/dlcore``.
     It is created on first use; deleting it is always safe (the data is regenerated).
+
+    Returns:
+        The directory (a ``pathlib.Path``).
+
+    Example:
+        >>> cache_dir().name
+        'dlcore'
     """
     if os.environ.get("DLCORE_CACHE"):
         return Path(os.environ["DLCORE_CACHE"]).expanduser()
@@ -423,8 +462,6 @@ def mnist1d(seed: int = 0, *, cache: bool = True) -> Dataset:
     Generation takes about 4 s of CPU, so the arrays are cached as ``.npz`` in
     :func:`cache_dir`, keyed by the package version and the seed.
 
-    Reference: Greydanus & Kobak (2024), "Scaling down deep learning with MNIST-1D",
-    ICML.
 
     Args:
         seed: seed passed to ``make_dataset``, in ``[0, 2**32)``.
@@ -433,6 +470,17 @@ def mnist1d(seed: int = 0, *, cache: bool = True) -> Dataset:
     Returns:
         A :class:`Dataset` with ``x_train`` of shape ``(4000, 40)``, ``x_test`` of shape
         ``(1000, 40)`` and 10 classes.
+
+    Example:
+        The first call takes seconds and writes the cache, so this one is not run as a
+        test (``tests/test_data.py`` checks the same):
+
+        >>> mnist1d(seed=0)  # doctest: +SKIP
+        Dataset(name='mnist1d', num_classes=10, x_train=(4000, 40), x_test=(1000, 40))
+
+    References:
+        S. Greydanus, D. Kobak (2024), "Scaling down deep learning with MNIST-1D", ICML,
+        https://arxiv.org/abs/2011.14439
     """
     seed = check_positive_int(seed, "seed", allow_zero=True)
     if seed >= 2**32:
@@ -537,6 +585,10 @@ def load(name: str, *, scale: str | None = None, seed: int = 0, flatten: bool = 
         ValueError: unknown ``name`` or ``scale`` (or ``DLCORE_SCALE``).
         RuntimeError: scale ``"full"`` and the download failed (e.g. offline); the
             message says how to proceed.
+
+    Example:
+        >>> load("moons", scale="small")
+        Dataset(name='moons', num_classes=2, x_train=(450, 2), x_test=(150, 2))
     """
     check_choice(name, "name", NAMES + IMAGE_NAMES)
     if scale is None:
@@ -552,3 +604,96 @@ def load(name: str, *, scale: str | None = None, seed: int = 0, flatten: bool = 
     if name == "mnist1d":
         return mnist1d(seed)
     return {"spirals": spirals, "moons": moons, "circles": circles, "xor": xor}[name](seed=seed)
+
+
+# --------------------------------------------------------------------------- colour images
+
+#: Class names of :func:`color_shapes`, in label order.
+SHAPE_CLASSES = ("disc", "square", "ring", "stripes")
+
+
+def color_shapes(
+    n_train: int = 2000,
+    n_test: int = 500,
+    seed: int = 0,
+    *,
+    image_size: int = 32,
+    noise: float = 10.0,
+) -> Dataset:
+    r"""Small colour images of four kinds of shape, drawn procedurally (offline, < 1 s).
+
+    Each image is ``image_size`` x ``image_size`` x 3 with 8-bit values (integers in
+    ``[0, 255]``, stored as float64 like every :class:`Dataset`): a warm "sky"
+    background that brightens towards the top, with its own random tint, and one
+    shape of random colour, position and size. The label says which shape:
+    ``0`` disc, ``1`` square, ``2`` ring, ``3`` horizontal stripes (``SHAPE_CLASSES``).
+    Pixel noise :math:`\mathcal N(0, \text{noise}^2)` is added before rounding and
+    clipping.
+
+    The statistics are deliberately like those of photographs: the per-channel means
+    differ (red brightest, blue darkest) and are far from zero, the channels have
+    different spreads, and the mean image is not flat (brighter at the top), so
+    per-pixel and per-channel centring give different results. Classes are balanced
+    (label ``i % 4`` for image ``i``, then shuffled).
+
+    Args:
+        n_train, n_test: number of training and test images (each >= 4).
+        seed: seed of the private generator; the same seed gives the same images.
+        image_size: height and width in pixels (>= 16).
+        noise: standard deviation of the pixel noise in 8-bit units (>= 0).
+
+    Returns:
+        A :class:`Dataset` named ``"color_shapes"`` with ``x`` of shape
+        ``(N, image_size, image_size, 3)`` and 4 classes.
+
+    Example:
+        >>> d = color_shapes(40, 8, seed=1)
+        >>> d.x_train.shape, d.num_classes, float(d.x_train.max()) <= 255
+        ((40, 32, 32, 3), 4, True)
+    """
+    n_train = check_positive_int(n_train, "n_train")
+    n_test = check_positive_int(n_test, "n_test")
+    if min(n_train, n_test) < 4:
+        raise ValueError(f"n_train and n_test must be >= 4, got {n_train} and {n_test}")
+    seed = check_positive_int(seed, "seed", allow_zero=True)
+    size = check_positive_int(image_size, "image_size")
+    if size < 16:
+        raise ValueError(f"image_size must be >= 16, got {size}")
+    noise = check_positive(noise, "noise", allow_zero=True)
+    rng = np.random.default_rng(seed)
+    n = n_train + n_test
+    labels = rng.permutation(np.arange(n) % len(SHAPE_CLASSES))
+    yy, xx = np.mgrid[0:size, 0:size].astype(np.float64) + 0.5
+    s = size / 32.0  # geometry is specified for 32 x 32 and scaled
+    cx = rng.uniform(11 * s, 21 * s, (n, 1, 1))
+    cy = rng.uniform(11 * s, 21 * s, (n, 1, 1))
+    r = rng.uniform(5 * s, 9 * s, (n, 1, 1))
+    dx, dy = xx - cx, yy - cy
+    dist = np.sqrt(dx**2 + dy**2)
+    box = np.maximum(np.abs(dx), np.abs(dy))
+    masks = {
+        0: dist < r,
+        1: box < 0.85 * r,
+        2: np.abs(dist - 0.8 * r) < 1.6 * s,
+        3: (box < 0.9 * r) & (np.floor((yy - cy) / (2 * s)) % 2 == 0),
+    }
+    mask = np.zeros((n, size, size), dtype=bool)
+    for k, m in masks.items():
+        mask[labels == k] = m[labels == k]
+    # Background: per-channel base (R > G > B) with a per-image tint of channel-dependent
+    # spread, brightening towards the top; shape colour uniform in the cube.
+    base = np.array([150.0, 115.0, 70.0]) + rng.normal(0, 1, (n, 3)) * np.array([35.0, 25.0, 12.0])
+    ramp = (1.0 - yy / size)[None, :, :, None] * np.array([50.0, 40.0, 25.0])
+    background = base[:, None, None, :] + ramp
+    colour = rng.uniform(0, 255, (n, 1, 1, 3))
+    images = np.where(mask[..., None], colour, background)
+    images = images + noise * rng.standard_normal(images.shape)
+    images = np.clip(np.rint(images), 0, 255)
+    return Dataset(
+        x_train=images[:n_train],
+        y_train=labels[:n_train].astype(np.int64),
+        x_test=images[n_train:],
+        y_test=labels[n_train:].astype(np.int64),
+        name="color_shapes",
+        num_classes=len(SHAPE_CLASSES),
+    )

@@ -30,8 +30,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dlcore._validation import check_in_range
-from dlcore.losses import _by_name
+from dlcore._validation import check_bool, check_in_range
+from dlcore.losses import _BY_NAME, _loss_name
 from dlcore.nn import MLP
 
 __all__ = ["GradientNorms", "LayerStats", "activation_stats", "gradient_norms"]
@@ -44,21 +44,22 @@ SLOPE_GRID = np.linspace(-20.0, 20.0, 4001)
 class LayerStats:
     """Statistics of one hidden layer's activations (see the module docstring).
 
-    Attributes
-    ----------
-    layer : int
-        Hidden-layer number, 1-based (layer ``l`` has weights ``W{l}``).
-    mean, std : float
-        Mean and standard deviation of all activation values.
-    frac_saturated : float
-        Share of (example, unit) entries where the activation's slope is below the
-        saturation threshold.
-    frac_dead : float
-        Share of units whose slope is exactly 0 for every example.
-    activations : ndarray of shape (N, width)
-        The activations :math:`a_l`, e.g. for a histogram.
-    preactivations : ndarray of shape (N, width)
-        The pre-activations :math:`z_l` (input of the activation function).
+    Attributes:
+        layer: hidden-layer number, 1-based (layer ``l`` has weights ``W{l}``).
+        mean: mean of all activation values.
+        std: standard deviation of all activation values.
+        frac_saturated: share of (example, unit) entries where the activation's slope is
+            below the saturation threshold.
+        frac_dead: share of units whose slope is exactly 0 for every example.
+        activations: the activations :math:`a_l`, shape (N, width), e.g. for a histogram.
+        preactivations: the pre-activations :math:`z_l` (input of the activation
+            function), shape (N, width).
+
+    Example:
+        >>> z = np.array([[-1.0, 2.0], [-3.0, 0.5]])
+        >>> st = layer_stats(1, z, np.maximum(z, 0), (z > 0) * 1.0, 1.0, 0.05)
+        >>> st.frac_dead, st.frac_saturated  # unit 0 is off for both examples
+        (0.5, 0.5)
     """
 
     layer: int
@@ -74,16 +75,18 @@ class LayerStats:
 class GradientNorms:
     r"""Per-layer gradient sizes for one batch.
 
-    Attributes
-    ----------
-    loss : float
-        The loss of the batch.
-    weight_grad_norms : ndarray of shape (L,)
-        :math:`\|\partial L / \partial W_l\|_F` for every dense layer :math:`l = 1..L`, the
-        output layer last.
-    activation_grad_std : ndarray of shape (L - 1,)
-        Standard deviation over all entries of :math:`\partial L / \partial a_l`, for
-        every hidden layer.
+    Attributes:
+        loss: the loss of the batch.
+        weight_grad_norms: array of shape (L,), :math:`\|\partial L / \partial W_l\|_F` for
+            every dense layer :math:`l = 1..L`, the output layer last.
+        activation_grad_std: array of shape (L - 1,), the standard deviation over all
+            entries of :math:`\partial L / \partial a_l`, for every hidden layer.
+
+    Example:
+        >>> g = GradientNorms(loss=0.7, weight_grad_norms=np.array([1e-3, 0.5]),
+        ...                   activation_grad_std=np.array([2e-4]))
+        >>> float(g.weight_grad_norms[0] / g.weight_grad_norms[-1])  # vanishing: << 1
+        0.002
     """
 
     loss: float
@@ -92,14 +95,37 @@ class GradientNorms:
 
 
 def max_slope(grad: object) -> float:
-    r""":math:`\max_t |f'(t)|` over :data:`SLOPE_GRID`, for a derivative function ``grad``."""
+    r""":math:`\max_t |f'(t)|` over :data:`SLOPE_GRID`, for a derivative function ``grad``.
+
+    Example:
+        >>> from dlcore import activations
+        >>> max_slope(activations.get("sigmoid").grad)  # sigma'(0) = 1/4
+        0.25
+    """
     return float(np.max(np.abs(grad(SLOPE_GRID))))
 
 
 def layer_stats(
     layer: int, z: np.ndarray, a: np.ndarray, slope: np.ndarray, peak: float, threshold: float
 ) -> LayerStats:
-    """Build a :class:`LayerStats` from arrays (shared with :mod:`dlcore.keras_tools`)."""
+    r"""Build a :class:`LayerStats` from arrays (shared with :mod:`dlcore.keras_tools`).
+
+    Args:
+        layer: hidden-layer number, 1-based.
+        z: pre-activations, shape (N, width).
+        a: activations, shape (N, width).
+        slope: :math:`f'(z)`, shape (N, width).
+        peak: :math:`\max_t |f'(t)|` (see :func:`max_slope`).
+        threshold: :math:`\tau`, the saturation threshold relative to ``peak``.
+
+    Returns:
+        A :class:`LayerStats`.
+
+    Example:
+        >>> z = np.array([[0.0, 5.0]])
+        >>> layer_stats(1, z, np.tanh(z), 1 - np.tanh(z) ** 2, 1.0, 0.05).frac_saturated
+        0.5
+    """
     flat = np.abs(slope) < threshold * peak if peak > 0 else np.ones(slope.shape, dtype=bool)
     return LayerStats(
         layer=layer,
@@ -138,30 +164,31 @@ def activation_stats(
     The model is not changed: batch-norm running statistics are left as they were and
     :attr:`~dlcore.nn.MLP.trace` is not overwritten.
 
-    Reference: Glorot and Bengio (2010), "Understanding the difficulty of training deep
-    feedforward neural networks" (the per-layer activation histograms).
+    Args:
+        model: a :class:`dlcore.nn.MLP` with at least one hidden layer.
+        x: the batch, shape (N, sizes[0]).
+        training: batch norm uses batch statistics when ``True`` (what a training step
+            sees) and the running statistics when ``False``.
+        saturation_threshold: :math:`\tau`, in (0, 1].
 
-    Parameters
-    ----------
-    model : dlcore.nn.MLP
-        A network with at least one hidden layer.
-    x : array of shape (N, sizes[0])
-        The batch.
-    training : bool
-        Batch norm uses batch statistics when ``True`` (what a training step sees) and the
-        running statistics when ``False``.
-    saturation_threshold : float
-        :math:`\tau`, in (0, 1].
+    Returns:
+        A list of :class:`LayerStats`, one per hidden layer, first layer first.
 
-    Returns
-    -------
-    list of LayerStats
-        One entry per hidden layer, first layer first.
+    Example:
+        >>> from dlcore.nn import MLP
+        >>> model = MLP([2, 4, 4, 2], activation="relu", bias_initializer=-10.0,
+        ...             rng=np.random.default_rng(0))
+        >>> [s.frac_dead for s in activation_stats(model, np.ones((8, 2)))]  # all dead
+        [1.0, 1.0]
+
+    References:
+        X. Glorot, Y. Bengio (2010), "Understanding the difficulty of training deep
+        feedforward neural networks" (the per-layer activation histograms),
+        https://proceedings.mlr.press/v9/glorot10a.html
     """
     model = _check_model(model)
     x = model._check_x(x)
-    if not isinstance(training, bool):
-        raise TypeError(f"training must be True or False, got {type(training).__name__}")
+    check_bool(training, "training")
     tau = check_in_range(
         saturation_threshold, "saturation_threshold", 0.0, 1.0, low_inclusive=False
     )
@@ -184,26 +211,32 @@ def gradient_norms(
     A ratio :math:`g_1 / g_L \ll 1` is the vanishing-gradient problem, :math:`\gg 1` the
     exploding one. The model is not changed (batch-norm statistics, trace).
 
-    Reference: Bengio, Simard and Frasconi (1994), "Learning long-term dependencies with
-    gradient descent is difficult"; Glorot and Bengio (2010).
+    Args:
+        model: a :class:`dlcore.nn.MLP` with at least one hidden layer.
+        x: the batch, shape (N, sizes[0]).
+        y: labels (N,) for ``"softmax_cross_entropy"``, targets (N, sizes[-1]) for
+            ``"mse"``.
+        loss: ``"softmax_cross_entropy"`` or ``"mse"``.
 
-    Parameters
-    ----------
-    model : dlcore.nn.MLP
-        A network with at least one hidden layer.
-    x : array of shape (N, sizes[0])
-        The batch.
-    y : array
-        Labels (N,) for ``"softmax_cross_entropy"``, targets (N, sizes[-1]) for ``"mse"``.
-    loss : {"softmax_cross_entropy", "mse"}
-        The loss.
+    Returns:
+        A :class:`GradientNorms`.
 
-    Returns
-    -------
-    GradientNorms
+    Example:
+        >>> from dlcore.nn import MLP
+        >>> model = MLP([4] + [32] * 6 + [2], activation="sigmoid", rng=np.random.default_rng(0))
+        >>> rng = np.random.default_rng(1)
+        >>> g = gradient_norms(model, rng.normal(size=(16, 4)), rng.integers(0, 2, 16))
+        >>> bool(g.weight_grad_norms[0] < 0.1 * g.weight_grad_norms[-1])  # vanishing
+        True
+
+    References:
+        Y. Bengio, P. Simard, P. Frasconi (1994), "Learning long-term dependencies with
+        gradient descent is difficult", https://doi.org/10.1109/72.279181;
+        X. Glorot, Y. Bengio (2010), https://proceedings.mlr.press/v9/glorot10a.html
     """
     model = _check_model(model)
-    loss_fn = _by_name(loss)
+    loss = _loss_name(loss)
+    loss_fn = _BY_NAME[loss]
     x = model._check_x(x)
     y = model._check_targets(y, x.shape[0], loss)
     logits, caches, trace = model._forward(x, True, copy.deepcopy(model.bn_state))

@@ -23,7 +23,12 @@ The models are independent, exactly as if trained one by one:
 
 Layout per hidden layer :math:`l`: :math:`z = a W_l + b_l`, optional normalization of
 :math:`z` (batch or layer norm with learned :math:`\gamma, \beta`, before the
-activation, as Ioffe and Szegedy place it), then :math:`a = f(z)`. The output layer is
+activation, as Ioffe and Szegedy place it), then :math:`a = f(z)`. With
+``norm_position="after"`` the normalization follows the activation instead,
+:math:`a = \mathrm{N}(f(z))` (the placement of one of the course's sources).
+Batch norm uses batch statistics in training (:meth:`MLPEnsemble.forward` with
+``training=True``, what :func:`train` does) and its running averages in inference
+(``training=False``, what :meth:`MLPEnsemble.evaluate` does). The output layer is
 linear and the loss is softmax cross-entropy on integer labels.
 
 Example:
@@ -49,6 +54,7 @@ from threadpoolctl import threadpool_limits
 from dlcore import activations, initializers
 from dlcore._validation import (
     as_float_array,
+    check_bool,
     check_choice,
     check_in_range,
     check_positive,
@@ -56,9 +62,10 @@ from dlcore._validation import (
 )
 from dlcore.optimizers import Optimizer
 
-__all__ = ["EnsembleHistory", "MLPEnsemble", "train"]
+__all__ = ["EnsembleHistory", "MLPEnsemble", "loss_along_gradient", "train"]
 
 NORMS = (None, "batch", "layer")
+NORM_POSITIONS = ("before", "after")
 
 
 def _bmm(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -102,6 +109,8 @@ class MLPEnsemble:
         bias_init: initial value of every hidden and output bias.
         norm: ``None``, ``"batch"`` or ``"layer"``: normalize each hidden pre-activation
             (before the activation) and learn :math:`\gamma, \beta`.
+        norm_position: ``"before"`` (default: :math:`f(\mathrm{N}(z))`) or ``"after"``
+            the activation (:math:`\mathrm{N}(f(z))`).
         momentum: batch norm's running-average weight of the *old* value (Keras' convention;
             PyTorch's ``momentum`` is one minus this).
         epsilon: added to the variance in the normalization.
@@ -124,6 +133,7 @@ class MLPEnsemble:
         gain: float | Sequence[float] = 1.0,
         bias_init: float = 0.0,
         norm: str | None = None,
+        norm_position: str = "before",
         momentum: float = 0.99,
         epsilon: float = 1e-3,
         seeds: Sequence[int] | None = None,
@@ -140,6 +150,7 @@ class MLPEnsemble:
         if norm is not None:
             check_choice(norm, "norm", ("batch", "layer"))
         self.norm = norm
+        self.norm_position = check_choice(norm_position, "norm_position", NORM_POSITIONS)
         self.momentum = check_in_range(momentum, "momentum", 0.0, 1.0)
         self.epsilon = check_positive(epsilon, "epsilon")
         if seeds is None:
@@ -205,7 +216,10 @@ class MLPEnsemble:
         """Logits of every model, ``(S, N, C)``, and the caches for :meth:`backward`.
 
         ``x`` is ``(N, D_in)`` (the same inputs for every model) or ``(S, N, D_in)``.
+        ``training=True`` uses batch statistics and updates batch norm's running
+        averages; ``training=False`` (inference) uses the running averages.
         """
+        check_bool(training, "training")
         a = x
         caches = []
         for l in range(1, self.num_layers + 1):
@@ -214,10 +228,13 @@ class MLPEnsemble:
                 caches.append((a, None, None))
                 return z, caches
             norm_cache = None
-            if self.norm is not None:
+            if self.norm is not None and self.norm_position == "before":
                 z, norm_cache = self._normalize(l, z, training)
             caches.append((a, z, norm_cache))
             a = self.activation.fn(z)
+            if self.norm is not None and self.norm_position == "after":
+                a, norm_cache = self._normalize(l, a, training)
+                caches[-1] = (caches[-1][0], z, norm_cache)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def backward(self, dlogits: np.ndarray, caches: list) -> dict[str, np.ndarray]:
@@ -235,8 +252,11 @@ class MLPEnsemble:
                 break
             da = _bmm(dz, self.params[f"W{l}"].transpose(0, 2, 1))
             _, z_prev, norm_cache = caches[l - 2]
+            after = self.norm_position == "after"
+            if norm_cache is not None and after:
+                da = self._normalize_backward(l - 1, da, norm_cache, grads)
             dz = da * self.activation.grad(z_prev)
-            if norm_cache is not None:
+            if norm_cache is not None and not after:
                 dz = self._normalize_backward(l - 1, dz, norm_cache, grads)
         return grads
 
@@ -432,3 +452,72 @@ def train(
     return EnsembleHistory(
         train_loss, train_acc, step_loss, val_loss, val_acc, diverged, diverged_at, scale
     )
+
+
+def loss_along_gradient(
+    net: MLPEnsemble, x: object, y: object, step_sizes: object
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    r"""Loss and gradient of every model along its own gradient direction, on one batch.
+
+    With :math:`g = \nabla L(w)` on the batch ``(x, y)`` (training mode, as in a step),
+    evaluates :math:`L(w - \eta_k g)` and :math:`\lVert \nabla L(w - \eta_k g) - g \rVert`
+    for each step size :math:`\eta_k`: the two quantities Santurkar et al. (2018) use
+    to compare the loss landscape with and without batch norm (how far the loss moves
+    along a step, and how well the gradient predicts the gradient a step later, the
+    "effective :math:`\beta`-smoothness" :math:`\lVert\Delta\nabla L\rVert / (\eta
+    \lVert g\rVert)`). Parameters and running statistics are restored afterwards.
+    Paper: https://arxiv.org/abs/1805.11604
+
+    Args:
+        net: the ensemble (left unchanged).
+        x, y: one batch ``(B, D_in)`` and its integer labels ``(B,)``, shared by all models.
+        step_sizes: :math:`\eta`, shape ``(K,)`` (the same for every model) or ``(S, K)``.
+
+    Returns:
+        ``(loss0, loss, grad_change, grad_norm)``: ``loss0`` ``(S,)`` at :math:`w`; ``loss``
+        and ``grad_change`` ``(S, K)``; ``grad_norm`` ``(S,)`` is :math:`\lVert g \rVert`
+        (all parameters together).
+
+    Example:
+        >>> import numpy as np
+        >>> rng = np.random.default_rng(0)
+        >>> x, y = rng.normal(size=(32, 3)), rng.integers(0, 2, size=32)
+        >>> net = MLPEnsemble([3, 8, 2], n_models=2, seeds=[0, 1])
+        >>> loss0, loss, change, norm = loss_along_gradient(net, x, y, [0.0, 1e-3])
+        >>> bool(np.all(loss[:, 0] == loss0)), bool(np.all(loss[:, 1] < loss0))
+        (True, True)
+    """
+    x = as_float_array(x, "x", ndim=2).astype(net.dtype, copy=False)
+    y = np.asarray(y)
+    if x.shape[1] != net.sizes[0] or y.shape != (x.shape[0],):
+        raise ValueError(f"x must be (B, {net.sizes[0]}) and y (B,), got {x.shape} and {y.shape}")
+    S = net.n_models
+    eta = as_float_array(step_sizes, "step_sizes", ndim=(1, 2))
+    if eta.ndim == 1:
+        eta = np.broadcast_to(eta, (S, eta.size))
+    if eta.shape[0] != S:
+        raise ValueError(f"step_sizes must be (K,) or (n_models={S}, K), got {eta.shape}")
+    yb = np.broadcast_to(y, (S, y.size))
+    params = {k: v.copy() for k, v in net.params.items()}
+    running = {k: v.copy() for k, v in net.running.items()}
+
+    def flat(grads):
+        return np.concatenate([grads[k].reshape(S, -1) for k in sorted(grads)], axis=1)
+
+    try:
+        with np.errstate(all="ignore"), threadpool_limits(1):
+            loss0, _, grads0 = net.loss_and_grads(x, yb)
+            g0 = flat(grads0)
+            losses = np.empty(eta.shape)
+            change = np.empty(eta.shape)
+            for k in range(eta.shape[1]):
+                for name, value in params.items():
+                    step = eta[:, k].reshape((S,) + (1,) * (value.ndim - 1))
+                    net.params[name] = (value - step * grads0[name]).astype(net.dtype)
+                losses[:, k], _, grads = net.loss_and_grads(x, yb)
+                change[:, k] = np.linalg.norm(flat(grads) - g0, axis=1)
+            g0_norm = np.linalg.norm(g0, axis=1)
+    finally:
+        net.params.update(params)
+        net.running.update(running)
+    return loss0, losses, change, g0_norm

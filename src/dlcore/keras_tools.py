@@ -25,13 +25,15 @@ import numpy as np
 from dlcore import activations as _activations
 from dlcore._validation import (
     as_float_array,
+    check_bool,
     check_choice,
     check_in_range,
     check_positive_int,
     check_real,
+    lookup,
 )
 from dlcore.diagnostics import SLOPE_GRID, GradientNorms, LayerStats, layer_stats
-from dlcore.losses import LOSSES, check_labels
+from dlcore.losses import _loss_name, check_labels
 from dlcore.nn import MLP, NORMALIZATIONS
 
 __all__ = [
@@ -66,21 +68,26 @@ def keras_activation(activation: str | _activations.Activation) -> Any:
     (``approximate=False``) and ``"gelu_tanh"`` the tanh approximation. ``"step"`` has no
     gradient and no Keras counterpart.
 
-    Parameters
-    ----------
-    activation : str or Activation
-        A name from :func:`dlcore.activations.names` or an object from
-        :func:`dlcore.activations.get`.
+    Args:
+        activation: a name from :func:`dlcore.activations.names` or an object from
+            :func:`dlcore.activations.get`.
 
-    Returns
-    -------
-    callable
+    Returns:
         A function of a tensor, usable in ``keras.layers.Activation``.
+
+    Raises:
+        ImportError: TensorFlow is not installed.
+        ValueError: the activation has no Keras counterpart (``"step"``).
+
+    Example:
+        >>> fn = keras_activation("leaky_relu")  # dlcore's alpha = 0.01, not Keras' 0.2
+        >>> np.asarray(fn(np.array([-1.0, 2.0]))).round(4)
+        array([-0.01,  2.  ])
     """
     keras, _ = _import_tf()
     if isinstance(activation, str):
-        check_choice(activation, "activation", _activations.names())
-        activation = _activations.get(activation)
+        names = dict.fromkeys(_activations.names())
+        activation = _activations.get(lookup(activation, "activation", names, param="activation"))
     if not isinstance(activation, _activations.Activation):
         raise TypeError(
             "activation must be a name or a dlcore.activations.Activation, "
@@ -151,27 +158,31 @@ def build_mlp(
     input: :math:`h_l = h_{l-1} + f(z_l)`. The output ``Dense`` is linear (logits). The
     model is functional, so residual connections fit; it uses Keras' current float type.
 
-    Reference: He, Zhang, Ren and Sun (2016), "Deep residual learning for image recognition"
-    (the skip connections).
+    Args:
+        sizes: ``[d_in, h_1, ..., n_out]``.
+        activation: as in :class:`dlcore.nn.MLP`; translated by :func:`keras_activation`.
+        initializer: kernel initializer, a Keras name (e.g. ``"glorot_uniform"``) or a
+            ``keras.initializers.Initializer``.
+        seed: an integer, not a ``numpy.random.Generator``, because Keras initializers are
+            seeded with integers; layer :math:`l` uses ``seed + l``.
+        normalization: ``None``, ``"batch"`` or ``"layer"``.
+        residual: identity skip connections around hidden layers of equal width.
+        bias_initializer: a Keras name, an initializer, or a number (a constant).
 
-    Parameters
-    ----------
-    sizes : sequence of int
-        ``[d_in, h_1, ..., n_out]``.
-    activation : str or Activation
-        As in :class:`dlcore.nn.MLP`; translated by :func:`keras_activation`.
-    initializer : str or keras.initializers.Initializer
-        Kernel initializer (Keras name, e.g. ``"glorot_uniform"``).
-    seed : int
-        Seeds the random initializers; layer :math:`l` uses ``seed + l``.
-    normalization : {None, "batch", "layer"}
-    residual : bool
-    bias_initializer : str, Initializer or float
-        A number means a constant.
+    Returns:
+        A functional ``keras.Model``.
 
-    Returns
-    -------
-    keras.Model
+    Raises:
+        ImportError: TensorFlow is not installed.
+
+    Example:
+        >>> model = build_mlp([2, 3, 3, 2], "tanh", residual=True)
+        >>> [layer.name for layer in model.layers]
+        ['x', 'dense_1', 'act_1', 'dense_2', 'act_2', 'skip_2', 'dense_3']
+
+    References:
+        K. He, X. Zhang, S. Ren, J. Sun (2016), "Deep residual learning for image
+        recognition" (the skip connections), https://arxiv.org/abs/1512.03385
     """
     keras, _ = _import_tf()
     if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__"):
@@ -182,8 +193,7 @@ def build_mlp(
     fn = keras_activation(activation)
     if normalization is not None:
         check_choice(normalization, "normalization", NORMALIZATIONS)
-    if not isinstance(residual, bool):
-        raise TypeError(f"residual must be True or False, got {type(residual).__name__}")
+    check_bool(residual, "residual")
     seed = check_positive_int(seed, "seed", allow_zero=True)
 
     num_layers = len(sizes) - 1
@@ -222,13 +232,21 @@ def from_dlcore(mlp: MLP) -> Any:
     the gradients of the same loss are equal (up to rounding; use float64 Keras,
     ``keras.config.set_floatx("float64")``, for agreement to ~1e-12).
 
-    Parameters
-    ----------
-    mlp : dlcore.nn.MLP
+    Args:
+        mlp: a :class:`dlcore.nn.MLP`.
 
-    Returns
-    -------
-    keras.Model
+    Returns:
+        A ``keras.Model`` built by :func:`build_mlp`.
+
+    Raises:
+        ImportError: TensorFlow is not installed.
+
+    Example:
+        >>> from dlcore.nn import MLP
+        >>> mlp = MLP([2, 3, 2], rng=np.random.default_rng(0))
+        >>> x = np.ones((4, 2), dtype="float32")
+        >>> bool(np.allclose(from_dlcore(mlp)(x), mlp.forward(x), atol=1e-5))  # float32
+        True
     """
     if not isinstance(mlp, MLP):
         raise TypeError(f"mlp must be a dlcore.nn.MLP, got {type(mlp).__name__}")
@@ -333,28 +351,29 @@ def activation_stats(
     output layer should be linear (logits). Batch-norm moving statistics are restored
     afterwards, so the model is not changed.
 
-    Reference: Glorot and Bengio (2010), "Understanding the difficulty of training deep
-    feedforward neural networks".
+    Args:
+        model: a ``keras.Sequential`` model or a model from :func:`build_mlp` /
+            :func:`from_dlcore`.
+        x: the batch, shape (N, d_in).
+        training: passed to normalization (and dropout) layers.
+        saturation_threshold: :math:`\tau`, in (0, 1].
 
-    Parameters
-    ----------
-    model : keras.Model
-        A ``keras.Sequential`` model or a model from :func:`build_mlp` / :func:`from_dlcore`.
-    x : array of shape (N, d_in)
-    training : bool
-        Passed to normalization (and dropout) layers.
-    saturation_threshold : float
-        :math:`\tau`, in (0, 1].
+    Returns:
+        A list of :class:`dlcore.diagnostics.LayerStats`, one per nonlinear layer.
 
-    Returns
-    -------
-    list of LayerStats
+    Example:
+        >>> model = build_mlp([2, 4, 4, 2], "relu", bias_initializer=-10.0)
+        >>> [s.frac_dead for s in activation_stats(model, np.ones((8, 2), "float32"))]
+        [1.0, 1.0]
+
+    References:
+        X. Glorot, Y. Bengio (2010), "Understanding the difficulty of training deep
+        feedforward neural networks", https://proceedings.mlr.press/v9/glorot10a.html
     """
     keras, tf = _import_tf()
     model = _check_keras_model(keras, model)
     x = _input(keras, model, x)
-    if not isinstance(training, bool):
-        raise TypeError(f"training must be True or False, got {type(training).__name__}")
+    check_bool(training, "training")
     tau = check_in_range(
         saturation_threshold, "saturation_threshold", 0.0, 1.0, low_inclusive=False
     )
@@ -371,7 +390,7 @@ def _batch(model: object, x: object, y: object, loss: str) -> tuple:
     """Checked ``(keras, tf, model, x, y, keras_loss)`` for a loss/gradient computation."""
     keras, tf = _import_tf()
     model = _check_keras_model(keras, model)
-    check_choice(loss, "loss", LOSSES)
+    loss = _loss_name(loss)
     x = _input(keras, model, x)
     return (keras, tf, model, x, *_targets(keras, model, x, y, loss))
 
@@ -416,18 +435,20 @@ def loss_and_grads(
     ``"gamma1"``, ... (others keep their Keras path), so the two dicts can be compared
     entry by entry. Batch-norm moving statistics are restored afterwards.
 
-    Parameters
-    ----------
-    model : keras.Model
-    x : array of shape (N, d_in)
-    y : array
-        Labels (N,) or targets (N, n_out).
-    loss : {"softmax_cross_entropy", "mse"}
+    Args:
+        model: a ``keras.Model``.
+        x: the batch, shape (N, d_in).
+        y: labels (N,) or targets (N, n_out).
+        loss: ``"softmax_cross_entropy"`` or ``"mse"``.
 
-    Returns
-    -------
-    loss : float
-    grads : dict of str to ndarray
+    Returns:
+        ``(loss, grads)``: the loss (a float) and a dict name -> gradient array.
+
+    Example:
+        >>> model = build_mlp([2, 3, 2])
+        >>> loss, grads = loss_and_grads(model, np.ones((4, 2), "float32"), np.array([0, 1, 0, 1]))
+        >>> sorted(grads)
+        ['W1', 'W2', 'b1', 'b2']
     """
     _, tf, model, x, y, loss_fn = _batch(model, x, y, loss)
     variables = model.trainable_variables
@@ -451,21 +472,25 @@ def gradient_norms(
     ``keras.losses.MeanSquaredError()`` on the model's (linear) output. The forward pass is
     in training mode; batch-norm moving statistics are restored afterwards.
 
-    Reference: Bengio, Simard and Frasconi (1994), "Learning long-term dependencies with
-    gradient descent is difficult".
+    Args:
+        model: a ``keras.Sequential`` model or a model from :func:`build_mlp` /
+            :func:`from_dlcore`.
+        x: the batch, shape (N, d_in).
+        y: labels (N,) or targets (N, n_out).
+        loss: ``"softmax_cross_entropy"`` or ``"mse"``.
 
-    Parameters
-    ----------
-    model : keras.Model
-        A ``keras.Sequential`` model or a model from :func:`build_mlp` / :func:`from_dlcore`.
-    x : array of shape (N, d_in)
-    y : array
-        Labels (N,) or targets (N, n_out).
-    loss : {"softmax_cross_entropy", "mse"}
+    Returns:
+        A :class:`dlcore.diagnostics.GradientNorms`.
 
-    Returns
-    -------
-    GradientNorms
+    Example:
+        >>> model = build_mlp([2, 3, 3, 2], "tanh")
+        >>> g = gradient_norms(model, np.ones((4, 2), "float32"), np.array([0, 1, 0, 1]))
+        >>> g.weight_grad_norms.shape, g.activation_grad_std.shape
+        ((3,), (2,))
+
+    References:
+        Y. Bengio, P. Simard, P. Frasconi (1994), "Learning long-term dependencies with
+        gradient descent is difficult", https://doi.org/10.1109/72.279181
     """
     keras, tf, model, x, y, loss_fn = _batch(model, x, y, loss)
     kernels = [layer.kernel for layer in model.layers if isinstance(layer, keras.layers.Dense)]

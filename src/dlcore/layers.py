@@ -50,24 +50,26 @@ def dense_forward(x: object, W: object, b: object) -> tuple[np.ndarray, tuple]:
 
         \mathrm{out}_{nj} = \sum_{i=1}^{D_\mathrm{in}} x_{ni} W_{ij} + b_j .
 
-    Reference: Rosenblatt (1958), "The perceptron: a probabilistic model for information
-    storage and organization in the brain".
+    Args:
+        x: input batch of shape (N, D_in), one example per row.
+        W: weight matrix of shape (D_in, D_out) (Keras' kernel layout).
+        b: bias vector of shape (D_out,).
 
-    Parameters
-    ----------
-    x : array of shape (N, D_in)
-        Input batch, one example per row.
-    W : array of shape (D_in, D_out)
-        Weight matrix (Keras' kernel layout).
-    b : array of shape (D_out,)
-        Bias vector.
+    Returns:
+        ``(out, cache)``: the layer output of shape (N, D_out), and ``(x, W)``, what
+        :func:`dense_backward` needs.
 
-    Returns
-    -------
-    out : ndarray of shape (N, D_out)
-        Layer output.
-    cache : tuple
-        What :func:`dense_backward` needs, ``(x, W)``.
+    Raises:
+        ValueError: shapes that do not fit (the message names the parameter).
+
+    Example:
+        >>> out, cache = dense_forward(np.array([[1.0, 2.0]]), np.eye(2), np.array([0.5, 0.0]))
+        >>> out
+        array([[1.5, 2. ]])
+
+    References:
+        F. Rosenblatt (1958), "The Perceptron: A Probabilistic Model for Information
+        Storage and Organization in the Brain", https://doi.org/10.1037/h0042519
     """
     x = as_float_array(x, "x", ndim=2)
     W = as_float_array(W, "W", ndim=2)
@@ -89,21 +91,27 @@ def dense_backward(dout: object, cache: tuple) -> tuple[np.ndarray, np.ndarray, 
         \frac{\partial L}{\partial W} = x^\top \delta, \qquad
         \frac{\partial L}{\partial b} = \sum_{n=1}^{N} \delta_{n\cdot}.
 
-    Reference: Rumelhart, Hinton and Williams (1986), "Learning representations by
-    back-propagating errors".
+    Args:
+        dout: upstream gradient of shape (N, D_out).
+        cache: the cache returned by :func:`dense_forward`.
 
-    Parameters
-    ----------
-    dout : array of shape (N, D_out)
-        Upstream gradient.
-    cache : tuple
-        The cache returned by :func:`dense_forward`.
+    Returns:
+        ``(dx, dW, db)`` of shapes (N, D_in), (D_in, D_out) and (D_out,).
 
-    Returns
-    -------
-    dx : ndarray of shape (N, D_in)
-    dW : ndarray of shape (D_in, D_out)
-    db : ndarray of shape (D_out,)
+    Raises:
+        TypeError: ``cache`` is not what :func:`dense_forward` returned.
+        ValueError: ``dout`` has the wrong shape.
+
+    Example:
+        >>> _, cache = dense_forward(np.array([[1.0, 2.0]]), np.eye(2), np.zeros(2))
+        >>> dx, dW, db = dense_backward(np.array([[1.0, 0.0]]), cache)
+        >>> dx, dW, db
+        (array([[1., 0.]]), array([[1., 0.],
+               [2., 0.]]), array([1., 0.]))
+
+    References:
+        D. E. Rumelhart, G. E. Hinton, R. J. Williams (1986), "Learning representations
+        by back-propagating errors", https://doi.org/10.1038/323533a0
     """
     if not (isinstance(cache, tuple) and len(cache) == 2):
         raise TypeError("cache must be the (x, W) tuple returned by dense_forward")

@@ -13,13 +13,22 @@ from collections.abc import Callable
 
 import numpy as np
 
-from dlcore._validation import as_float_array, check_shape, lookup
+from dlcore._validation import as_float_array, check_finite, check_shape, lookup
 
 __all__ = ["mse", "softmax_cross_entropy"]
 
 
 def check_labels(y: object, name: str, num_examples: int, num_classes: int) -> np.ndarray:
-    """Return ``y`` as a 1-D integer array of class labels in ``[0, num_classes)``."""
+    """Return ``y`` as a 1-D integer array of class labels in ``[0, num_classes)``.
+
+    Example:
+        >>> check_labels([0, 2, 1], "y", 3, 3)
+        array([0, 2, 1])
+        >>> check_labels([0, 3], "y", 2, 3)
+        Traceback (most recent call last):
+        ...
+        ValueError: y must hold labels in [0, 3) (the number of classes), got values from 0 to 3
+    """
     if isinstance(y, (str, bytes)) or y is None:
         raise TypeError(f"{name} must be an array of integer class labels, got {type(y).__name__}")
     arr = np.asarray(y)
@@ -67,22 +76,28 @@ def softmax_cross_entropy(logits: object, y: object) -> tuple[float, np.ndarray]
     :math:`\pm 1000` give finite values. Equals Keras'
     ``SparseCategoricalCrossentropy(from_logits=True)`` with its default mean reduction.
 
-    Reference: Bridle (1990), "Probabilistic interpretation of feedforward classification
-    network outputs, with relationships to statistical pattern recognition".
+    Args:
+        logits: unnormalised scores (the network's linear output), shape (N, C), finite.
+        y: integer class labels in ``[0, C)``, shape (N,).
 
-    Parameters
-    ----------
-    logits : array of shape (N, C)
-        Unnormalised scores (the network's linear output).
-    y : integer array of shape (N,)
-        Class labels in ``[0, C)``.
+    Returns:
+        ``(loss, dlogits)``: the mean cross-entropy over the batch (a float) and its
+        gradient with respect to ``logits``, shape (N, C).
 
-    Returns
-    -------
-    loss : float
-        Mean cross-entropy over the batch.
-    dlogits : ndarray of shape (N, C)
-        Gradient of ``loss`` with respect to ``logits``.
+    Raises:
+        ValueError: NaN or infinity in ``logits``, labels out of range, or wrong shapes
+            (the message names the parameter).
+        TypeError: labels that are not integers.
+
+    Example:
+        >>> loss, dlogits = softmax_cross_entropy(np.array([[0.0, 0.0]]), np.array([1]))
+        >>> round(loss, 6), dlogits  # log 2; softmax minus one-hot
+        (0.693147, array([[ 0.5, -0.5]]))
+
+    References:
+        J. S. Bridle (1990), "Probabilistic Interpretation of Feedforward Classification
+        Network Outputs, with Relationships to Statistical Pattern Recognition",
+        https://doi.org/10.1007/978-3-642-76153-9_28
     """
     logits = as_float_array(logits, "logits", ndim=2)
     if logits.shape[0] == 0 or logits.shape[1] == 0:
@@ -90,8 +105,7 @@ def softmax_cross_entropy(logits: object, y: object) -> tuple[float, np.ndarray]
             f"logits must have at least one example and one class, got {logits.shape}"
         )
     labels = check_labels(y, "y", logits.shape[0], logits.shape[1])
-    if not np.all(np.isfinite(logits)):
-        raise ValueError("logits contains NaN or infinity")
+    check_finite(logits, "logits")
     return _softmax_cross_entropy(logits, labels)
 
 
@@ -110,9 +124,18 @@ _BY_NAME: dict[str, Callable[[np.ndarray, np.ndarray], tuple[float, np.ndarray]]
 LOSSES = tuple(_BY_NAME)
 
 
+def _loss_name(loss: str) -> str:
+    """The registry key ``loss`` names (``"MSE"`` -> ``"mse"``), by the one name rule.
+
+    Callers compare the key, never the raw argument, so every spelling the rule accepts
+    behaves the same (``loss="SoftmaxCrossEntropy"`` must also report accuracy).
+    """
+    return lookup(loss, "loss", _BY_NAME, param="loss")
+
+
 def _by_name(loss: str) -> Callable[[np.ndarray, np.ndarray], tuple[float, np.ndarray]]:
     """The unchecked function called ``loss``; ``ValueError`` lists the names otherwise."""
-    return _BY_NAME[lookup(loss, "loss", _BY_NAME, param="loss")]
+    return _BY_NAME[_loss_name(loss)]
 
 
 def mse(pred: object, target: object) -> tuple[float, np.ndarray]:
@@ -131,25 +154,28 @@ def mse(pred: object, target: object) -> tuple[float, np.ndarray]:
     ``pred`` (no broadcasting: a ``(N,)`` target against a ``(N, 1)`` prediction would
     silently build an ``(N, N)`` matrix).
 
-    Reference: Gauss (1809), "Theoria motus corporum coelestium" (least squares).
+    Args:
+        pred: predictions, shape (N,) or (N, D), finite.
+        target: targets of the same shape as ``pred``, finite.
 
-    Parameters
-    ----------
-    pred : array of shape (N,) or (N, D)
-        Predictions.
-    target : array of the same shape as ``pred``
-        Targets.
+    Returns:
+        ``(loss, dpred)``: the mean squared error (a float) and its gradient with respect
+        to ``pred``.
 
-    Returns
-    -------
-    loss : float
-        Mean squared error.
-    dpred : ndarray of the shape of ``pred``
-        Gradient of ``loss`` with respect to ``pred``.
+    Raises:
+        ValueError: NaN or infinity in ``pred`` or ``target`` (named), shapes that differ,
+            or empty input.
+
+    Example:
+        >>> loss, dpred = mse(np.array([1.0, 3.0]), np.array([0.0, 3.0]))
+        >>> loss, dpred
+        (0.5, array([1., 0.]))
     """
     pred = as_float_array(pred, "pred", ndim=(1, 2))
     target = as_float_array(target, "target", ndim=(1, 2))
     check_shape(target, pred.shape, "target")
     if pred.size == 0:
         raise ValueError("pred must not be empty")
+    check_finite(pred, "pred")
+    check_finite(target, "target")
     return _mse(pred, target)

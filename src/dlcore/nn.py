@@ -34,15 +34,18 @@ from dlcore import activations, initializers
 from dlcore import normalization as _norm
 from dlcore._validation import (
     as_float_array,
+    check_bool,
     check_choice,
+    check_finite,
     check_positive,
     check_positive_int,
     check_real,
     check_rng,
     check_shape,
+    lookup,
 )
 from dlcore.layers import _dense_backward, _dense_forward
-from dlcore.losses import _by_name, check_labels
+from dlcore.losses import _BY_NAME, _loss_name, check_labels
 
 __all__ = [
     "MLP",
@@ -61,6 +64,11 @@ class TrainingDivergedError(FloatingPointError):
 
     Attributes ``epoch`` (1-based), ``step`` (1-based, counted over the whole run) and
     ``loss`` (the offending loss value) say where it happened.
+
+    Example:
+        >>> err = TrainingDivergedError("diverged", epoch=2, step=17, loss=float("inf"))
+        >>> isinstance(err, FloatingPointError), err.epoch, err.step
+        (True, 2, 17)
     """
 
     def __init__(self, message: str, *, epoch: int, step: int, loss: float) -> None:
@@ -74,20 +82,24 @@ class TrainingDivergedError(FloatingPointError):
 class LayerTrace:
     r"""What one hidden layer computed in the last forward (and backward) pass.
 
-    Attributes
-    ----------
-    z : ndarray of shape (N, width)
-        Pre-activation :math:`z_l`, the input of the activation function (after the
-        normalization when the layer has one).
-    a : ndarray of shape (N, width)
-        Activation :math:`a_l = f(z_l)`. With a residual connection the layer's output is
-        :math:`h_l = h_{l-1} + a_l`; otherwise :math:`h_l = a_l`.
-    dz : ndarray of shape (N, width) or None
-        :math:`\partial L / \partial z_l = \partial L / \partial a_l \odot f'(z_l)`, filled
-        in by :meth:`MLP.backward` (``None`` until then).
-    da : ndarray of shape (N, width) or None
-        :math:`\partial L / \partial a_l`, which is also :math:`\partial L / \partial h_l`,
-        the gradient with respect to the layer's output. Filled in by the backward pass.
+    Attributes:
+        z: array of shape (N, width), the pre-activation :math:`z_l`, the input of the
+            activation function (after the normalization when the layer has one).
+        a: array of shape (N, width), the activation :math:`a_l = f(z_l)`. With a
+            residual connection the layer's output is :math:`h_l = h_{l-1} + a_l`;
+            otherwise :math:`h_l = a_l`.
+        dz: array of shape (N, width) or None,
+            :math:`\partial L / \partial z_l = \partial L / \partial a_l \odot f'(z_l)`,
+            filled in by :meth:`MLP.backward` (``None`` until then).
+        da: array of shape (N, width) or None, :math:`\partial L / \partial a_l`, which is
+            also :math:`\partial L / \partial h_l`, the gradient with respect to the
+            layer's output. Filled in by the backward pass.
+
+    Example:
+        >>> model = MLP([2, 3, 2], activation="tanh", rng=np.random.default_rng(0))
+        >>> _ = model.forward(np.ones((4, 2)))
+        >>> model.trace[0].z.shape, model.trace[0].da is None
+        ((4, 3), True)
     """
 
     z: np.ndarray
@@ -98,8 +110,12 @@ class LayerTrace:
 
 def _resolve_activation(activation: object) -> activations.Activation:
     if isinstance(activation, str):
-        check_choice(activation, "activation", activations.names())
-        return activations.get(activation)
+        # The one name rule of dlcore._validation.lookup ("ReLU" works), with this
+        # parameter's name in the error.
+        key = lookup(
+            activation, "activation", dict.fromkeys(activations.names()), param="activation"
+        )
+        return activations.get(key)
     if callable(getattr(activation, "fn", None)) and callable(getattr(activation, "grad", None)):
         return activation
     raise TypeError(
@@ -110,7 +126,9 @@ def _resolve_activation(activation: object) -> activations.Activation:
 
 def _resolve_initializer(init: object, name: str) -> Callable:
     if isinstance(init, str):
-        return initializers.get(check_choice(init, name, initializers.names()))
+        return initializers.get(
+            lookup(init, "initializer", dict.fromkeys(initializers.names()), param=name)
+        )
     if callable(init):
         return init
     if name == "bias_initializer" and not isinstance(init, bool):
@@ -158,40 +176,42 @@ class MLP:
     can be copied into ``keras.layers.Dense`` unchanged (see
     :func:`dlcore.keras_tools.from_dlcore`).
 
-    Reference: Rumelhart, Hinton and Williams (1986), "Learning representations by
-    back-propagating errors".
+    Args:
+        sizes: ``[d_in, h_1, ..., h_{L-1}, n_out]``, at least two positive integers.
+        activation: a name from :func:`dlcore.activations.names` or an object returned by
+            :func:`dlcore.activations.get` (e.g. ``get("leaky_relu", alpha=0.1)``).
+        initializer: weight initializer, a name for :func:`dlcore.initializers.get` or a
+            callable ``(shape, rng) -> array``.
+        normalization: ``None``, ``"batch"`` or ``"layer"``, applied to every hidden layer
+            between the affine map and the activation.
+        residual: identity skip connections around hidden layers of equal width.
+        bias_initializer: initializer for every bias (default ``"zeros"``); a number sets
+            all biases to that constant (e.g. ``-3.0`` to produce dead ReLUs).
+        rng: ``numpy.random.Generator``, the source of the random initial weights.
 
-    Parameters
-    ----------
-    sizes : sequence of int
-        ``[d_in, h_1, ..., h_{L-1}, n_out]``, at least two entries.
-    activation : str or Activation
-        A name from :func:`dlcore.activations.names` or an object returned by
-        :func:`dlcore.activations.get` (e.g. ``get("leaky_relu", alpha=0.1)``).
-    initializer : str or callable
-        Weight initializer: a name for :func:`dlcore.initializers.get` or a callable
-        ``(shape, rng) -> array``.
-    normalization : {None, "batch", "layer"}
-        Normalization applied to every hidden layer between the affine map and the
-        activation.
-    residual : bool
-        Identity skip connections around hidden layers of equal width.
-    bias_initializer : str, callable or float
-        Initializer for every bias (default ``"zeros"``); a number sets all biases to that
-        constant (e.g. ``-3.0`` to produce dead ReLUs).
-    rng : numpy.random.Generator
-        Source of the random initial weights.
+    Attributes:
+        params: dict name -> array, ``"W1", "b1", ..., "WL", "bL"`` and, with
+            normalization, ``"gamma{l}", "beta{l}"`` for the hidden layers. Optimizers
+            update this dict.
+        bn_state: dict layer -> batch-norm running statistics (empty without batch norm).
+        trace: list of :class:`LayerTrace`, one per hidden layer from the last
+            :meth:`forward`; :meth:`backward` fills in the gradients.
 
-    Attributes
-    ----------
-    params : dict of str to ndarray
-        ``"W1", "b1", ..., "WL", "bL"`` and, with normalization, ``"gamma{l}", "beta{l}"``
-        for the hidden layers. Optimizers update this dict.
-    bn_state : dict of int to dict
-        Batch-norm running statistics per hidden layer (empty without batch norm).
-    trace : list of LayerTrace
-        One entry per hidden layer from the last :meth:`forward`; :meth:`backward` fills in
-        the gradients.
+    Raises:
+        TypeError, ValueError: a bad argument (the message names it).
+
+    Example:
+        >>> model = MLP([2, 16, 3], activation="relu", rng=np.random.default_rng(0))
+        >>> sorted(model.params), model.params["W1"].shape
+        (['W1', 'W2', 'b1', 'b2'], (2, 16))
+        >>> model.forward(np.zeros((5, 2))).shape
+        (5, 3)
+
+    References:
+        D. E. Rumelhart, G. E. Hinton, R. J. Williams (1986), "Learning representations
+        by back-propagating errors", https://doi.org/10.1038/323533a0; batch norm:
+        https://arxiv.org/abs/1502.03167; layer norm: https://arxiv.org/abs/1607.06450;
+        residual connections: https://arxiv.org/abs/1512.03385
     """
 
     def __init__(
@@ -216,8 +236,7 @@ class MLP:
         if normalization is not None:
             check_choice(normalization, "normalization", NORMALIZATIONS)
         self.normalization = normalization
-        if not isinstance(residual, bool):
-            raise TypeError(f"residual must be True or False, got {type(residual).__name__}")
+        check_bool(residual, "residual")
         self.residual = residual
         w_init = _resolve_initializer(initializer, "initializer")
         b_init = _resolve_initializer(bias_initializer, "bias_initializer")
@@ -239,7 +258,13 @@ class MLP:
         self._caches: list | None = None
 
     def has_skip(self, l: int) -> bool:
-        """Whether hidden layer ``l`` (1-based) has an identity skip connection."""
+        """Whether hidden layer ``l`` (1-based) has an identity skip connection.
+
+        Example:
+            >>> m = MLP([3, 4, 4, 2], residual=True, rng=np.random.default_rng(0))
+            >>> [m.has_skip(l) for l in (1, 2, 3)]  # layer 1 changes the width
+            [False, True, False]
+        """
         return self.residual and l < self.num_layers and self.sizes[l - 1] == self.sizes[l]
 
     def __repr__(self) -> str:
@@ -309,6 +334,7 @@ class MLP:
             )
         if x.shape[0] == 0:
             raise ValueError(f"{name} must hold at least one example, got shape {x.shape}")
+        check_finite(x, name)  # NaN input would poison batch-norm statistics silently
         return x
 
     def _check_targets(self, y: object, n: int, loss: str, name: str = "y") -> np.ndarray:
@@ -318,6 +344,7 @@ class MLP:
         if y.ndim == 1 and self.sizes[-1] == 1:
             y = y[:, None]
         check_shape(y, (n, self.sizes[-1]), name)
+        check_finite(y, name)
         return y
 
     # -- public API ---------------------------------------------------------------------
@@ -325,22 +352,22 @@ class MLP:
     def forward(self, x: object, training: bool = True) -> np.ndarray:
         r"""Compute the logits of a batch and record :attr:`trace` for :meth:`backward`.
 
-        Parameters
-        ----------
-        x : array of shape (N, sizes[0])
-            Input batch.
-        training : bool
-            Batch norm uses (and updates) batch statistics when ``True`` and its running
-            statistics when ``False``; the other layers behave the same either way.
+        Args:
+            x: input batch of shape (N, sizes[0]), finite.
+            training: batch norm uses (and updates) batch statistics when ``True`` and its
+                running statistics when ``False``; the other layers behave the same
+                either way.
 
-        Returns
-        -------
-        ndarray of shape (N, sizes[-1])
-            Logits (the linear output).
+        Returns:
+            Logits (the linear output), shape (N, sizes[-1]).
+
+        Example:
+            >>> m = MLP([2, 3, 2], rng=np.random.default_rng(0))
+            >>> m.forward(np.ones((4, 2))).shape
+            (4, 2)
         """
         x = self._check_x(x)
-        if not isinstance(training, bool):
-            raise TypeError(f"training must be True or False, got {type(training).__name__}")
+        check_bool(training, "training")
         logits, self._caches, self.trace = self._forward(x, training, self.bn_state)
         self._out_shape = logits.shape
         return logits
@@ -361,15 +388,20 @@ class MLP:
         back through the normalization. The intermediate gradients are stored in
         :attr:`trace` (``dz``, ``da``).
 
-        Parameters
-        ----------
-        dout : array of shape (N, sizes[-1])
-            Gradient of the loss with respect to the logits.
+        Args:
+            dout: gradient of the loss with respect to the logits, shape (N, sizes[-1]).
 
-        Returns
-        -------
-        dict of str to ndarray
-            Gradients with the same keys and shapes as :attr:`params`.
+        Returns:
+            Gradients, a dict with the same keys and shapes as :attr:`params`.
+
+        Raises:
+            RuntimeError: no :meth:`forward` pass yet.
+
+        Example:
+            >>> m = MLP([2, 3, 2], rng=np.random.default_rng(0))
+            >>> _ = m.forward(np.ones((4, 2)))
+            >>> m.backward(np.ones((4, 2)))["W1"].shape
+            (2, 3)
         """
         if self._caches is None:
             raise RuntimeError("call forward(x) before backward(dout)")
@@ -382,23 +414,24 @@ class MLP:
     ) -> tuple[float, dict[str, np.ndarray]]:
         r"""Forward pass in training mode, loss, and backward pass.
 
-        Parameters
-        ----------
-        x : array of shape (N, sizes[0])
-            Input batch.
-        y : array
-            Integer labels of shape (N,) for ``"softmax_cross_entropy"``; targets of shape
-            (N, sizes[-1]) for ``"mse"`` (or (N,) when there is one output).
-        loss : {"softmax_cross_entropy", "mse"}
-            See :mod:`dlcore.losses`.
+        Args:
+            x: input batch of shape (N, sizes[0]).
+            y: integer labels of shape (N,) for ``"softmax_cross_entropy"``; targets of
+                shape (N, sizes[-1]) for ``"mse"`` (or (N,) when there is one output).
+            loss: ``"softmax_cross_entropy"`` or ``"mse"`` (see :mod:`dlcore.losses`).
 
-        Returns
-        -------
-        loss : float
-        grads : dict of str to ndarray
-            Same keys and shapes as :attr:`params`.
+        Returns:
+            ``(loss, grads)``: the mean loss (a float) and a dict of gradients with the
+            same keys and shapes as :attr:`params`.
+
+        Example:
+            >>> m = MLP([2, 3, 2], initializer="zeros", rng=np.random.default_rng(0))
+            >>> loss, grads = m.loss_and_grads(np.ones((4, 2)), np.array([0, 1, 0, 1]))
+            >>> round(loss, 6)  # equal logits: log 2
+            0.693147
         """
-        loss_fn = _by_name(loss)
+        loss = _loss_name(loss)
+        loss_fn = _BY_NAME[loss]
         x = self._check_x(x)
         y = self._check_targets(y, x.shape[0], loss)
         logits = self.forward(x, training=True)
@@ -410,12 +443,38 @@ class MLP:
 
         Does not change :attr:`trace`, the batch-norm statistics or the cache of
         :meth:`backward`.
+
+        Args:
+            x: input batch of shape (N, sizes[0]).
+
+        Returns:
+            Logits of shape (N, sizes[-1]).
+
+        Example:
+            >>> m = MLP([2, 3, 2], normalization="batch", rng=np.random.default_rng(0))
+            >>> m.predict(np.ones((4, 2))).shape, m.trace
+            ((4, 2), [])
         """
         x = self._check_x(x)
         return self._forward(x, False, self.bn_state)[0]
 
     def accuracy(self, x: object, y: object) -> float:
-        """Fraction of examples whose arg-max logit (inference mode) equals the label."""
+        """Fraction of examples whose arg-max logit (inference mode) equals the label.
+
+        Args:
+            x: input batch of shape (N, sizes[0]).
+            y: integer labels of shape (N,).
+
+        Returns:
+            A float in [0, 1].
+
+        Example:
+            >>> m = MLP([2, 2], initializer="zeros", bias_initializer=0.0,
+            ...         rng=np.random.default_rng(0))
+            >>> m.params["b1"][:] = [1.0, 0.0]  # always predicts class 0
+            >>> m.accuracy(np.ones((4, 2)), np.array([0, 0, 1, 0]))
+            0.75
+        """
         x = self._check_x(x)
         y = check_labels(y, "y", x.shape[0], self.sizes[-1])
         return float(np.mean(np.argmax(self._forward(x, False, self.bn_state)[0], axis=1) == y))
@@ -435,22 +494,22 @@ def clip_by_global_norm(
     ``tf.clip_by_global_norm``; Keras' ``clipnorm`` instead clips each variable's gradient
     to norm :math:`c` separately, which changes the direction.
 
-    Reference: Pascanu, Mikolov and Bengio (2013), "On the difficulty of training recurrent
-    neural networks".
+    Args:
+        grads: dict name -> gradient array (not modified).
+        clip_norm: maximum global norm, > 0.
 
-    Parameters
-    ----------
-    grads : dict of str to ndarray
-        Gradients (not modified).
-    clip_norm : float
-        Maximum global norm, > 0.
+    Returns:
+        ``(clipped, norm)``: the rescaled gradients (the same arrays when no clipping was
+        needed) and the global norm before clipping.
 
-    Returns
-    -------
-    clipped : dict of str to ndarray
-        The rescaled gradients (the same arrays when no clipping was needed).
-    norm : float
-        The global norm before clipping.
+    Example:
+        >>> clipped, norm = clip_by_global_norm({"a": np.array([3.0, 4.0])}, 1.0)
+        >>> norm, clipped["a"]
+        (5.0, array([0.6, 0.8]))
+
+    References:
+        R. Pascanu, T. Mikolov, Y. Bengio (2013), "On the difficulty of training recurrent
+        neural networks", https://arxiv.org/abs/1211.5063
     """
     if not isinstance(grads, dict):
         raise TypeError(f"grads must be a dict of name -> array, got {type(grads).__name__}")
@@ -470,22 +529,26 @@ def _clip(grads: dict, norm: float, clip_norm: float) -> dict:
 class History:
     r"""Record of a :func:`train` run.
 
-    Attributes
-    ----------
-    loss : list of float
-        Training loss of every mini-batch step.
-    train_loss : list of float
-        Per epoch, the mean of the step losses (weighted by batch size), as Keras reports.
-    train_accuracy : list of float
-        Per epoch, the fraction of training examples classified correctly *during* the
-        epoch (training-mode logits of each mini-batch, as Keras reports). Empty for the
-        ``"mse"`` loss.
-    val_loss, val_accuracy : list of float
-        Per epoch, on ``(x_val, y_val)`` in inference mode after the epoch (empty without
-        validation data; accuracy empty for ``"mse"``).
-    grad_norms : ndarray of shape (steps, num_layers) or None
-        With ``record_grad_norms=True``: :math:`\|\partial L / \partial W_l\|_F` for every
-        layer (output layer last) at every step, before clipping.
+    Attributes:
+        loss: training loss of every mini-batch step.
+        train_loss: per epoch, the mean of the step losses weighted by batch size (the
+            last, partial batch counts with its size), i.e. the mean loss over the
+            training examples, as Keras reports.
+        train_accuracy: per epoch, the fraction of training examples classified correctly
+            *during* the epoch (training-mode logits of each mini-batch, all batches, as
+            Keras reports). Empty for the ``"mse"`` loss.
+        val_loss: per epoch, the loss on ``(x_val, y_val)`` in inference mode after the
+            epoch (batch norm uses, and does not update, its running statistics); empty
+            without validation data.
+        val_accuracy: the same for the accuracy (empty for ``"mse"``).
+        grad_norms: with ``record_grad_norms=True``, an array of shape
+            (steps, num_layers): :math:`\|\partial L / \partial W_l\|_F` for every layer
+            (output layer last) at every step, before clipping; otherwise ``None``.
+
+    Example:
+        >>> h = History(loss=[0.9, 0.7], train_loss=[0.8])
+        >>> h.train_loss[-1], h.grad_norms is None
+        (0.8, True)
     """
 
     loss: list[float] = field(default_factory=list)
@@ -559,36 +622,49 @@ def train(
     norm is NaN or infinite; floating-point warnings are silenced inside the loop because
     this check replaces them.
 
-    Reference: Robbins and Monro (1951), "A stochastic approximation method".
+    Args:
+        model: the :class:`MLP`; its ``params`` are updated in place.
+        optimizer: an object with ``step(params, grads)``, e.g.
+            ``dlcore.optimizers.Adam()``.
+        x: training inputs of shape (N, sizes[0]).
+        y: labels (N,) for ``"softmax_cross_entropy"``, targets (N, sizes[-1]) for
+            ``"mse"``.
+        epochs: number of passes over the data, >= 1.
+        batch_size: examples per step, >= 1.
+        rng: ``numpy.random.Generator`` that shuffles the examples (the only random
+            numbers the loop draws; the same generator state gives the same run).
+        x_val: validation inputs, evaluated in inference mode after every epoch.
+        y_val: validation targets (give both ``x_val`` and ``y_val`` or neither).
+        loss: ``"softmax_cross_entropy"`` or ``"mse"``.
+        progress: show a tqdm progress bar over the epochs (display only: the run is
+            the same with or without it).
+        record_grad_norms: store the per-layer weight-gradient norms of every step in
+            ``History.grad_norms``.
+        clip_norm: global-norm clipping threshold (> 0), or ``None``.
 
-    Parameters
-    ----------
-    model : MLP
-        The network; its ``params`` are updated in place.
-    optimizer : object with ``step(params, grads)``
-        E.g. ``dlcore.optimizers.Adam()``.
-    x : array of shape (N, sizes[0])
-        Training inputs.
-    y : array
-        Labels (N,) for ``"softmax_cross_entropy"``, targets (N, sizes[-1]) for ``"mse"``.
-    epochs, batch_size : int
-        Number of passes over the data, examples per step (both >= 1).
-    rng : numpy.random.Generator
-        Shuffles the examples.
-    x_val, y_val : array, optional
-        Validation data, evaluated in inference mode after every epoch (give both or none).
-    loss : {"softmax_cross_entropy", "mse"}
-        The training loss.
-    progress : bool
-        Show a tqdm progress bar over the epochs.
-    record_grad_norms : bool
-        Store the per-layer weight-gradient norms of every step in ``History.grad_norms``.
-    clip_norm : float, optional
-        Global-norm clipping threshold (> 0).
+    Returns:
+        A :class:`History`.
 
-    Returns
-    -------
-    History
+    Raises:
+        TrainingDivergedError: the loss or a gradient became NaN or infinite; the update
+            of that step is not applied, and the error names the epoch and the step.
+        TypeError, ValueError: a bad argument (the message names it).
+
+    Example:
+        >>> from dlcore.optimizers import Adam
+        >>> rng = np.random.default_rng(0)
+        >>> x = rng.normal(size=(64, 2))
+        >>> y = (x[:, 0] > 0).astype(int)
+        >>> model = MLP([2, 8, 2], rng=rng)
+        >>> hist = train(model, Adam(0.05), x, y, epochs=20, batch_size=16, rng=rng)
+        >>> len(hist.loss), len(hist.train_loss)  # 4 steps per epoch
+        (80, 20)
+        >>> hist.train_accuracy[-1] > 0.9
+        True
+
+    References:
+        H. Robbins, S. Monro (1951), "A stochastic approximation method",
+        https://doi.org/10.1214/aoms/1177729586
     """
     if not isinstance(model, MLP):
         raise TypeError(f"model must be a dlcore.nn.MLP, got {type(model).__name__}")
@@ -597,7 +673,8 @@ def train(
             "optimizer must have a step(params, grads) method (e.g. dlcore.optimizers.Adam()), "
             f"got {type(optimizer).__name__}"
         )
-    loss_fn = _by_name(loss)
+    loss = _loss_name(loss)
+    loss_fn = _BY_NAME[loss]
     x = model._check_x(x)
     y = model._check_targets(y, x.shape[0], loss)
     epochs = check_positive_int(epochs, "epochs")
@@ -611,8 +688,7 @@ def train(
     if clip_norm is not None:
         clip_norm = check_positive(clip_norm, "clip_norm")
     for flag, name in ((progress, "progress"), (record_grad_norms, "record_grad_norms")):
-        if not isinstance(flag, bool):
-            raise TypeError(f"{name} must be True or False, got {type(flag).__name__}")
+        check_bool(flag, name)
 
     classify = loss == "softmax_cross_entropy"
     n = x.shape[0]

@@ -26,6 +26,7 @@ import numpy as np
 
 from dlcore._validation import (
     as_float_array,
+    check_bool,
     check_in_range,
     check_positive,
     check_same_keys,
@@ -34,7 +35,18 @@ from dlcore._validation import (
     no_params_with_instance,
 )
 
-__all__ = ["SGD", "Adadelta", "Adagrad", "Adam", "Optimizer", "RMSprop", "get"]
+__all__ = [
+    "SGD",
+    "Adadelta",
+    "Adagrad",
+    "Adam",
+    "AdamW",
+    "Lion",
+    "Optimizer",
+    "RMSprop",
+    "get",
+    "names",
+]
 
 LearningRate = float | Callable[[int], float]
 
@@ -42,12 +54,6 @@ LearningRate = float | Callable[[int], float]
 def _check_unit_interval(value: object, name: str, *, allow_one: bool = False) -> float:
     """A decay rate or momentum coefficient: in [0, 1) (or [0, 1])."""
     return check_in_range(value, name, 0.0, 1.0, high_inclusive=allow_one)
-
-
-def _check_flag(value: object, name: str) -> bool:
-    if not isinstance(value, bool):
-        raise TypeError(f"{name} must be True or False, got {type(value).__name__}")
-    return value
 
 
 class Optimizer:
@@ -59,6 +65,7 @@ class Optimizer:
     """
 
     _slots: tuple[str, ...] = ()
+    weight_decay: float | None = None
 
     def __init__(self, learning_rate: LearningRate) -> None:
         if callable(learning_rate):
@@ -89,14 +96,30 @@ class Optimizer:
         raise NotImplementedError  # pragma: no cover - every subclass defines it
 
     def step(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
-        """Apply one update to every array in ``params`` (in place) and count the step.
+        r"""Apply one update to every array in ``params`` (in place) and count the step.
 
         Args:
             params: dict name -> floating-point numpy array (changed in place).
             grads: dict with the same names -> gradient arrays of the same shapes.
 
-        Everything is checked before anything is changed, so a bad call leaves the
-        parameters and the optimizer state untouched.
+        Everything is checked before anything is changed, so a bad call (wrong keys or
+        shapes, or a gradient holding NaN or infinity) raises and leaves the parameters,
+        the optimizer state and ``iterations`` untouched.
+
+        With ``weight_decay`` :math:`\lambda` set (AdamW, Lion), every parameter is
+        first shrunk, :math:`\theta \leftarrow \theta - \eta\lambda\theta`, then updated
+        by the rule (Keras' decoupled weight decay).
+
+        Example:
+            >>> opt = SGD(learning_rate=0.5)
+            >>> params = {"w": np.array([1.0, -2.0])}
+            >>> opt.step(params, {"w": np.array([1.0, 1.0])})
+            >>> params["w"], opt.iterations
+            (array([ 0.5, -2.5]), 1)
+            >>> opt.step(params, {"w": np.array([np.nan, 1.0])})  # doctest: +ELLIPSIS
+            Traceback (most recent call last):
+            ...
+            ValueError: grads['w'] contains NaN or infinity (1 of 2 entries) at step 2; ...
         """
         check_same_keys(params, grads, "params", "grads")
         checked = []
@@ -108,6 +131,13 @@ class Optimizer:
                 )
             grad = as_float_array(grads[key], f"grads[{key!r}]")
             check_shape(grad, param.shape, f"grads[{key!r}]")
+            if not np.all(np.isfinite(grad)):
+                bad = int(np.size(grad) - np.count_nonzero(np.isfinite(grad)))
+                raise ValueError(
+                    f"grads[{key!r}] contains NaN or infinity ({bad} of {np.size(grad)} "
+                    f"entries) at step {self.iterations + 1}; nothing was updated (the "
+                    f"loss has probably diverged: lower the learning rate)"
+                )
             if key in self.state:
                 some_slot = next(iter(self.state[key].values()), None)
                 if some_slot is not None and some_slot.shape != param.shape:
@@ -120,6 +150,8 @@ class Optimizer:
         for key, param, grad in checked:
             if key not in self.state:
                 self.state[key] = {s: self._init_slot(s, param) for s in self._slots}
+            if self.weight_decay:
+                param -= param * self.weight_decay * lr
             self._update(param, grad, self.state[key], lr)
         self.iterations += 1
 
@@ -168,7 +200,15 @@ class SGD(Optimizer):
         initialization and momentum in deep learning. ICML.
 
         Bengio, Y., Boulanger-Lewandowski, N. and Pascanu, R. (2013). Advances in
-        optimizing recurrent networks. ICASSP.
+        optimizing recurrent networks. ICASSP. https://arxiv.org/abs/1212.0901
+
+    Example:
+        >>> opt = SGD(learning_rate=0.5, momentum=0.5)
+        >>> params = {"w": np.array([0.0])}
+        >>> for _ in range(3):  # a constant gradient: steps 0.5, 0.75, 0.875 -> 0.5/(1-0.5)
+        ...     opt.step(params, {"w": np.array([1.0])})
+        >>> params["w"]
+        array([-2.125])
     """
 
     def __init__(
@@ -176,7 +216,7 @@ class SGD(Optimizer):
     ) -> None:
         super().__init__(learning_rate)
         self.momentum = _check_unit_interval(momentum, "momentum", allow_one=True)
-        self.nesterov = _check_flag(nesterov, "nesterov")
+        self.nesterov = check_bool(nesterov, "nesterov")
         self._slots = ("velocity",) if self.momentum != 0 else ()
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict, lr: float) -> None:
@@ -215,6 +255,14 @@ class Adagrad(Optimizer):
     References:
         Duchi, J., Hazan, E. and Singer, Y. (2011). Adaptive Subgradient Methods for
         Online Learning and Stochastic Optimization. JMLR 12.
+        https://jmlr.org/papers/v12/duchi11a.html
+
+    Example:
+        >>> opt = Adagrad(learning_rate=1.0, initial_accumulator_value=0.0, epsilon=1e-12)
+        >>> params = {"w": np.array([0.0, 0.0])}
+        >>> opt.step(params, {"w": np.array([100.0, 0.01])})  # both coordinates move by ~1
+        >>> np.round(params["w"], 6)
+        array([-1., -1.])
     """
 
     _slots = ("accumulator",)
@@ -268,7 +316,14 @@ class Adadelta(Optimizer):
 
     References:
         Zeiler, M. D. (2012). ADADELTA: An Adaptive Learning Rate Method.
-        arXiv:1212.5701.
+        arXiv:1212.5701. https://arxiv.org/abs/1212.5701
+
+    Example:
+        >>> opt = Adadelta(learning_rate=1.0, rho=0.95, epsilon=1e-6)
+        >>> params = {"w": np.array([0.0])}
+        >>> opt.step(params, {"w": np.array([1.0])})  # -sqrt(eps) / sqrt(0.05 + eps)
+        >>> np.round(params["w"], 6)
+        array([-0.004472])
     """
 
     _slots = ("accumulated_grad", "accumulated_delta")
@@ -324,7 +379,14 @@ class RMSprop(Optimizer):
         Machine Learning.
 
         Graves, A. (2013). Generating Sequences With Recurrent Neural Networks.
-        arXiv:1308.0850.
+        arXiv:1308.0850. https://arxiv.org/abs/1308.0850
+
+    Example:
+        >>> opt = RMSprop(learning_rate=0.01, rho=0.9, epsilon=1e-12)
+        >>> params = {"w": np.array([0.0])}
+        >>> opt.step(params, {"w": np.array([5.0])})  # first step: lr / sqrt(1 - rho)
+        >>> np.round(params["w"], 6)
+        array([-0.031623])
     """
 
     def __init__(
@@ -339,7 +401,7 @@ class RMSprop(Optimizer):
         self.rho = _check_unit_interval(rho, "rho")
         self.momentum = _check_unit_interval(momentum, "momentum", allow_one=True)
         self.epsilon = check_positive(epsilon, "epsilon")
-        self.centered = _check_flag(centered, "centered")
+        self.centered = check_bool(centered, "centered")
         self._slots = (
             ("velocity",)
             + (("momentum",) if self.momentum > 0 else ())
@@ -407,10 +469,17 @@ class Adam(Optimizer):
 
     References:
         Kingma, D. P. and Ba, J. (2015). Adam: A Method for Stochastic Optimization.
-        ICLR.
+        ICLR. https://arxiv.org/abs/1412.6980
 
         Reddi, S. J., Kale, S. and Kumar, S. (2018). On the Convergence of Adam and
-        Beyond. ICLR.
+        Beyond. ICLR. https://arxiv.org/abs/1904.09237
+
+    Example:
+        >>> opt = Adam(learning_rate=0.1, epsilon=1e-12)
+        >>> params = {"w": np.array([0.0, 0.0])}
+        >>> opt.step(params, {"w": np.array([1e3, -1e-3])})  # bias-corrected: lr * sign(g)
+        >>> np.round(params["w"], 6)
+        array([-0.1,  0.1])
     """
 
     def __init__(
@@ -425,7 +494,7 @@ class Adam(Optimizer):
         self.beta_1 = _check_unit_interval(beta_1, "beta_1")
         self.beta_2 = _check_unit_interval(beta_2, "beta_2")
         self.epsilon = check_positive(epsilon, "epsilon")
-        self.amsgrad = _check_flag(amsgrad, "amsgrad")
+        self.amsgrad = check_bool(amsgrad, "amsgrad")
         self._slots = ("m", "v") + (("v_hat",) if self.amsgrad else ())
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict, lr: float) -> None:
@@ -440,17 +509,135 @@ class Adam(Optimizer):
         param -= alpha * m / (np.sqrt(v) + self.epsilon)
 
 
+class AdamW(Adam):
+    r"""AdamW: Adam with decoupled weight decay (Loshchilov & Hutter, 2019).
+
+    Each step first shrinks the parameter, then takes the Adam step of :class:`Adam`
+    (same :math:`m, v`, bias correction and :math:`\epsilon` placement):
+
+    .. math::
+
+        \theta \leftarrow \theta - \eta \lambda \theta, \qquad
+        \theta_t = \theta - \frac{\alpha_t\, m_t}{\sqrt{v_t} + \epsilon} .
+
+    *Why "decoupled".* Adding :math:`\tfrac{\lambda}{2}\lVert\theta\rVert^2` to the loss
+    ("L2 in Adam") puts :math:`\lambda\theta` into :math:`g_t`, so the decay is divided
+    by :math:`\sqrt{v_t}` like everything else: weights with large gradients are barely
+    decayed. AdamW keeps the decay out of :math:`m` and :math:`v`, so every weight shrinks
+    by the same factor :math:`1 - \eta\lambda` per step.
+
+    *Keras vs. paper.* Keras (and dlcore) multiply the decay by the learning rate
+    :math:`\eta` (a schedule included); the paper multiplies :math:`\lambda` by a schedule
+    multiplier :math:`\eta_t` only, so the paper's :math:`\lambda` corresponds to Keras'
+    ``weight_decay`` times :math:`\eta`.
+
+    Args:
+        learning_rate: :math:`\eta > 0` or a schedule. Keras default 0.001.
+        weight_decay: :math:`\lambda \ge 0`. Keras default 0.004.
+        beta_1, beta_2, epsilon, amsgrad: as for :class:`Adam`.
+
+    References:
+        Loshchilov, I. and Hutter, F. (2019). Decoupled Weight Decay Regularization.
+        ICLR. https://arxiv.org/abs/1711.05101
+
+    Example:
+        >>> opt = AdamW(learning_rate=0.1, weight_decay=0.5)
+        >>> params = {"w": np.array([2.0])}
+        >>> opt.step(params, {"w": np.array([0.0])})  # zero gradient: only the decay acts
+        >>> params["w"]  # 2 * (1 - 0.1 * 0.5)
+        array([1.9])
+    """
+
+    def __init__(
+        self,
+        learning_rate: LearningRate = 0.001,
+        weight_decay: float = 0.004,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-7,
+        amsgrad: bool = False,
+    ) -> None:
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, amsgrad)
+        self.weight_decay = check_positive(weight_decay, "weight_decay", allow_zero=True)
+
+
+class Lion(Optimizer):
+    r"""Lion ("evolved sign momentum", Chen et al., 2023): beyond the course's core.
+
+    A rule found by a program search rather than derived. With :math:`m_0 = 0`:
+
+    .. math::
+
+        u_t = \operatorname{sign}\big(\beta_1 m_{t-1} + (1-\beta_1) g_t\big), \qquad
+        \theta_t = \theta_{t-1} - \eta\, u_t, \qquad
+        m_t = \beta_2 m_{t-1} + (1-\beta_2) g_t .
+
+    Every coordinate moves by exactly :math:`\pm\eta` (or 0), so the step size does not
+    depend on the gradient's scale at all; the authors recommend a learning rate 3-10
+    times smaller than Adam's. The update interpolates with :math:`\beta_1` but the
+    momentum is tracked with :math:`\beta_2`. With ``weight_decay`` :math:`\lambda`, the
+    parameter is first shrunk by :math:`\eta\lambda\theta` (decoupled, as in
+    :class:`AdamW`). Same arguments, defaults and update as ``keras.optimizers.Lion``.
+
+    Args:
+        learning_rate: :math:`\eta > 0` or a schedule. Keras default 0.001.
+        beta_1: :math:`\beta_1 \in [0, 1]`, interpolation for the step. Default 0.9.
+        beta_2: :math:`\beta_2 \in [0, 1)`, decay of the momentum. Default 0.99.
+        weight_decay: :math:`\lambda \ge 0` or None (no decay). Default None.
+
+    References:
+        Chen, X. et al. (2023). Symbolic Discovery of Optimization Algorithms. NeurIPS.
+        https://arxiv.org/abs/2302.06675
+
+    Example:
+        >>> opt = Lion(learning_rate=0.1)
+        >>> params = {"w": np.array([1.0, 1.0, 1.0])}
+        >>> opt.step(params, {"w": np.array([1e-6, -30.0, 0.0])})
+        >>> params["w"]  # every entry moves by the learning rate, whatever the gradient's size
+        array([0.9, 1.1, 1. ])
+    """
+
+    _slots = ("momentum",)
+
+    def __init__(
+        self,
+        learning_rate: LearningRate = 0.001,
+        beta_1: float = 0.9,
+        beta_2: float = 0.99,
+        weight_decay: float | None = None,
+    ) -> None:
+        super().__init__(learning_rate)
+        self.beta_1 = _check_unit_interval(beta_1, "beta_1", allow_one=True)
+        self.beta_2 = _check_unit_interval(beta_2, "beta_2")
+        if weight_decay is not None:
+            weight_decay = check_positive(weight_decay, "weight_decay", allow_zero=True)
+        self.weight_decay = weight_decay
+
+    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict, lr: float) -> None:
+        m = state["momentum"]
+        param -= lr * np.sign(m * self.beta_1 + grad * (1.0 - self.beta_1))
+        m *= self.beta_2
+        m += grad * (1.0 - self.beta_2)
+
+
 _OPTIMIZERS: dict[str, type[Optimizer]] = {
     "sgd": SGD,
     "adagrad": Adagrad,
     "adadelta": Adadelta,
     "rmsprop": RMSprop,
     "adam": Adam,
+    "adamw": AdamW,
+    "lion": Lion,
 }
 
 
 def names() -> list[str]:
-    """Names that :func:`get` accepts (Keras' class names such as ``"RMSprop"`` work too)."""
+    """Names that :func:`get` accepts (Keras' class names such as ``"RMSprop"`` work too).
+
+    Example:
+        >>> names()
+        ['sgd', 'adagrad', 'adadelta', 'rmsprop', 'adam', 'adamw', 'lion']
+    """
     return list(_OPTIMIZERS)
 
 
@@ -458,11 +645,16 @@ def get(name: str, **kwargs: object) -> Optimizer:
     """Build an optimizer by its (case-insensitive) Keras name, e.g. ``get("adam")``.
 
     Args:
-        name: one of ``sgd``, ``adagrad``, ``adadelta``, ``rmsprop``, ``adam``.
+        name: one of :func:`names` (``sgd``, ``adagrad``, ``adadelta``, ``rmsprop``,
+            ``adam``, ``adamw``, ``lion``), or an optimizer object (returned as is).
         **kwargs: constructor arguments (``learning_rate``, ``momentum``, ...).
 
     Returns:
         A fresh optimizer.
+
+    Example:
+        >>> get("RMSprop", learning_rate=0.01)
+        RMSprop(learning_rate=0.01)
     """
     if isinstance(name, Optimizer):
         no_params_with_instance("optimizer", kwargs)

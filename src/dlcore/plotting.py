@@ -33,6 +33,7 @@ from dlcore._validation import (
 __all__ = [
     "COLORS",
     "COURSE_STYLE",
+    "animate_trajectories",
     "plot_activation_gallery",
     "plot_decision_boundary",
     "plot_layer_stats",
@@ -83,6 +84,11 @@ def use_course_style() -> None:
     (Okabe & Ito, 2008), viridis for colour maps, constrained layout, and 100 dpi so
     the figures embedded in the book's pages stay small. Affects every figure created
     afterwards in this Python session.
+
+    Example:
+        >>> use_course_style()
+        >>> plt.rcParams["axes.grid"], plt.rcParams["image.cmap"]
+        (True, 'viridis')
     """
     plt.rcParams.update(COURSE_STYLE)
 
@@ -141,6 +147,12 @@ def plot_activation_gallery(
     Raises:
         ValueError: unknown activation name (``names[i]``), bad ``x`` or wrong number
             of ``axes``.
+
+    Example:
+        >>> fig, axes = plot_activation_gallery(["sigmoid", "relu"], ncols=2)
+        >>> axes.shape
+        (2,)
+        >>> plt.close(fig)
     """
     from dlcore import activations
 
@@ -225,6 +237,11 @@ def plot_layer_stats(
     Raises:
         ValueError: empty ``stats``, an empty or non-finite layer (``stats[i]``), or
             ``labels`` of the wrong length.
+
+    Example:
+        >>> rng = np.random.default_rng(0)
+        >>> fig, parts = plot_layer_stats([rng.normal(size=100), 0.1 * rng.normal(size=100)])
+        >>> plt.close(fig)
     """
     if isinstance(stats, Mapping):
         if labels is not None:
@@ -334,6 +351,14 @@ def plot_loss_contours(
     Raises:
         ValueError: ``f`` returns the wrong shape, a trajectory is not ``(T, 2)``,
             bad limits, or ``log_levels`` with non-positive loss values.
+
+    Example:
+        >>> path = np.array([[1.5, 1.0], [0.8, 0.4], [0.1, 0.05]])
+        >>> fig, ax = plot_loss_contours(lambda a, b: a**2 + 4 * b**2, {"GD": path},
+        ...                              minimum=(0.0, 0.0))
+        >>> ax.get_xlabel()
+        '$w_1$'
+        >>> plt.close(fig)
     """
     x0, x1 = _check_limits(xlim, "xlim")
     y0, y1 = _check_limits(ylim, "ylim")
@@ -425,6 +450,13 @@ def plot_training_curves(
     Raises:
         ValueError: empty ``histories``, a value that is not 1-D or 2-D, or ``x`` of
             the wrong length.
+
+    Example:
+        >>> runs = np.array([[1.0, 0.6, 0.4], [1.1, 0.7, 0.5]])  # two seeds, three steps
+        >>> fig, ax = plot_training_curves({"SGD": runs, "Adam": [0.9, 0.3, 0.1]})
+        >>> [line.get_label() for line in ax.get_lines()]
+        ['SGD (mean of 2)', 'Adam']
+        >>> plt.close(fig)
     """
     if not isinstance(histories, Mapping):
         raise TypeError(
@@ -508,6 +540,12 @@ def plot_decision_boundary(
     Raises:
         ValueError: ``x`` not ``(N, 2)``, ``y`` of another length or not integer
             labels, or ``predict_fn`` returning the wrong shape.
+
+    Example:
+        >>> x = np.array([[-1.0, 0.0], [1.0, 0.0]])
+        >>> fig, ax = plot_decision_boundary(lambda p: (p[:, 0] > 0).astype(int), x,
+        ...                                  np.array([0, 1]), resolution=20)
+        >>> plt.close(fig)
     """
     x = as_float_array(x, "x", ndim=2)
     if x.shape[1] != 2 or len(x) == 0:
@@ -571,3 +609,60 @@ def plot_decision_boundary(
     ax.set_ylabel("$x_2$")
     ax.set_title(title)
     return fig, ax
+
+
+def animate_trajectories(
+    f: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    trajectories: Mapping[str, np.ndarray],
+    xlim: tuple[float, float],
+    ylim: tuple[float, float],
+    *,
+    frames: int = 20,
+    log_levels: bool = True,
+    minimum: tuple[float, float] | None = None,
+    title: str = "trajectories",
+    figsize: tuple[float, float] = (4.2, 3.4),
+):
+    r"""An animation of optimizer trajectories on the contours of :math:`L(w_1, w_2)`.
+
+    Draws the contours once (with :func:`plot_loss_contours`) and reveals every
+    trajectory step by step over ``frames`` frames (frame :math:`k` shows the first
+    :math:`\lceil k T / \text{frames} \rceil` steps), so the page stays light: each frame
+    is one small PNG in ``anim.to_jshtml()``, which plays on a static web page without a
+    kernel. The caller closes the figure (``plt.close(anim._fig)``) after rendering.
+
+    Args:
+        f, xlim, ylim, log_levels, minimum, title: as for :func:`plot_loss_contours`.
+        trajectories: name -> ``(T_i, 2)`` iterates (lengths may differ).
+        frames: number of frames (>= 2).
+        figsize: inches; small by default.
+
+    Returns:
+        A ``matplotlib.animation.FuncAnimation``.
+    """
+    from matplotlib import animation
+
+    frames = check_positive_int(frames, "frames")
+    if frames < 2:
+        raise ValueError(f"frames must be >= 2, got {frames}")
+    if not trajectories:
+        raise ValueError("trajectories must name at least one path")
+    paths = {k: as_float_array(v, f"trajectories[{k!r}]", ndim=2) for k, v in trajectories.items()}
+    longest = max(len(p) for p in paths.values())
+    fig, ax = plt.subplots(figsize=figsize)
+    plot_loss_contours(
+        f, None, xlim, ylim, log_levels=log_levels, minimum=minimum, ax=ax, title=title
+    )
+    lines = {
+        k: ax.plot([], [], "-o", ms=2.5, lw=1.2, label=k, color=COLORS[i % len(COLORS)])[0]
+        for i, k in enumerate(paths)
+    }
+    ax.legend(fontsize=7, loc="upper left")
+
+    def draw(frame: int):
+        upto = int(np.ceil((frame + 1) * longest / frames))
+        for k, line in lines.items():
+            line.set_data(paths[k][:upto, 0], paths[k][:upto, 1])
+        return list(lines.values())
+
+    return animation.FuncAnimation(fig, draw, frames=frames, interval=150, blit=False)

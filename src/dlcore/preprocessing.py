@@ -26,7 +26,16 @@ import numpy as np
 
 from dlcore._validation import as_float_array, check_choice, check_finite, check_positive
 
-__all__ = ["PCA", "Centerer", "PCAWhitening", "Standardizer", "ZCAWhitening"]
+__all__ = [
+    "PCA",
+    "Centerer",
+    "ImageStandardizer",
+    "MinMaxScaler",
+    "PCAWhitening",
+    "Standardizer",
+    "ZCAWhitening",
+    "variance_kept",
+]
 
 
 class _Transformer:
@@ -352,3 +361,202 @@ class ZCAWhitening(PCAWhitening):
         r"""Undo the whitening: :math:`z V (\Lambda+\epsilon I)^{1/2} V^\top + \mu`, (N, D)."""
         z = self._reduced(z)
         return ((z @ self.components_.T) * self._scale) @ self.components_ + self.mean_
+
+
+class MinMaxScaler(_Transformer):
+    r"""Per-feature min-max scaling to ``feature_range`` with training statistics.
+
+    .. math::
+
+        \tilde x_j = a + (b - a)\,\frac{x_j - m_j}{M_j - m_j}
+
+    with :math:`m_j, M_j` the minimum and maximum of feature :math:`j` on the training
+    set and :math:`[a, b]` = ``feature_range``. Training data land in :math:`[a, b]`;
+    test data can fall outside it (a test value above the training maximum maps above
+    :math:`b`): the map is fitted once and then applied as it is. A feature that is
+    constant on the training set is only shifted to :math:`a` (its range is taken as 1).
+    Dividing 8-bit pixels by 255 is this map with the *nominal* range
+    :math:`m = 0, M = 255` instead of the fitted one.
+
+    Reference: LeCun, Bottou, Orr & Müller (1998), "Efficient BackProp",
+    https://doi.org/10.1007/3-540-49430-8_2 (inputs of similar range).
+
+    Args:
+        feature_range: ``(a, b)`` with ``a < b``.
+
+    Attributes:
+        mean_: the per-feature training minimum :math:`m_j` (named ``mean_`` like the
+            other transformers' offset), shape ``(D,)``; also available as ``min_``.
+        max_: the per-feature training maximum, shape ``(D,)``.
+        scale_: :math:`(M_j - m_j) / (b - a)` (1/(b-a) where the range is 0), shape ``(D,)``.
+
+    Example:
+        >>> import numpy as np
+        >>> s = MinMaxScaler((-1, 1)).fit(np.array([[0.0, 10.0], [4.0, 30.0]]))
+        >>> s.transform(np.array([[2.0, 40.0]])).tolist()
+        [[0.0, 2.0]]
+    """
+
+    def __init__(self, feature_range: tuple[float, float] = (0.0, 1.0)) -> None:
+        if isinstance(feature_range, (str, bytes)) or np.ndim(feature_range) != 1:
+            raise TypeError(f"feature_range must be a pair (a, b), got {feature_range!r}")
+        if len(feature_range) != 2:
+            raise ValueError(f"feature_range must be a pair (a, b), got {feature_range!r}")
+        a, b = (float(v) for v in feature_range)
+        if not (np.isfinite(a) and np.isfinite(b) and a < b):
+            raise ValueError(f"feature_range must be finite with a < b, got {feature_range!r}")
+        self.feature_range = (a, b)
+
+    def fit(self, x: np.ndarray) -> MinMaxScaler:
+        """Compute the per-feature minimum and maximum of ``x`` ``(N, D)``; returns self."""
+        x = self._input(x)
+        if len(x) == 0:
+            raise ValueError("x must contain at least one example, got 0")
+        lo, hi = x.min(axis=0), x.max(axis=0)
+        a, b = self.feature_range
+        span = hi - lo
+        self.max_ = hi
+        self.scale_ = np.where(span > 0, span, 1.0) / (b - a)
+        self.mean_ = lo
+        return self
+
+    @property
+    def min_(self) -> np.ndarray:
+        """The per-feature training minimum (the same array as ``mean_``)."""
+        self._check_fitted("min_")
+        return self.mean_
+
+    def transform(self, x: np.ndarray) -> np.ndarray:
+        """Return ``a + (x - min_) / scale_``, shape ``(N, D)``."""
+        self._check_fitted("transform")
+        x = self._input(x)
+        self._check_features(x.shape[1:], "x", self.mean_.shape)
+        return self.feature_range[0] + (x - self.mean_) / self.scale_
+
+    def inverse_transform(self, z: np.ndarray) -> np.ndarray:
+        """Return ``(z - a) * scale_ + min_``."""
+        self._check_fitted("inverse_transform")
+        z = self._input(z, "z")
+        self._check_features(z.shape[1:], "z", self.mean_.shape)
+        return (z - self.feature_range[0]) * self.scale_ + self.mean_
+
+
+class ImageStandardizer(_Transformer):
+    r"""Standardize image batches with per-pixel or per-channel training statistics.
+
+    For images ``x`` of shape ``(N, H, W, C)``:
+
+    .. math::
+
+        \tilde x_{nhwc} = \frac{x_{nhwc} - \mu}{\sigma}
+
+    * ``mode="pixel"``: :math:`\mu_{hwc}, \sigma_{hwc}` are averaged over the ``N``
+      training images only: a *mean image* and a *std image*, shape ``(H, W, C)``
+      (Krizhevsky, Sutskever & Hinton, 2012, subtract the mean image).
+    * ``mode="channel"``: :math:`\mu_c, \sigma_c` are averaged over images *and*
+      positions, one number per colour channel, shape ``(C,)`` (Simonyan & Zisserman,
+      2015; what ``keras.layers.Normalization(axis=-1)`` computes). Images of any size
+      can then be transformed.
+
+    With ``scale=False`` only the mean is subtracted (:math:`\sigma = 1`). Standard
+    deviations are biased (divide by the count) and replaced by 1 where they are 0.
+
+    References: Krizhevsky, Sutskever & Hinton (2012), "ImageNet classification with deep
+    convolutional neural networks", https://doi.org/10.1145/3065386; Simonyan & Zisserman
+    (2015), "Very deep convolutional networks for large-scale image recognition",
+    https://arxiv.org/abs/1409.1556.
+
+    Args:
+        mode: ``"pixel"`` or ``"channel"``.
+        scale: divide by the standard deviation as well (``True``) or only centre.
+
+    Attributes:
+        mean_: ``(H, W, C)`` or ``(C,)``.
+        scale_: the standard deviations (1 where 0, or all 1 if ``scale=False``), same shape.
+
+    Example:
+        >>> import numpy as np
+        >>> x = np.stack([np.full((2, 2, 3), v) for v in (0.0, 2.0)]) + np.array([0, 10, 20])
+        >>> s = ImageStandardizer("channel").fit(x)
+        >>> s.mean_.tolist(), s.scale_.tolist()
+        ([1.0, 11.0, 21.0], [1.0, 1.0, 1.0])
+    """
+
+    _ndim = 4
+
+    def __init__(self, mode: str = "channel", *, scale: bool = True) -> None:
+        self.mode = check_choice(mode, "mode", ("pixel", "channel"))
+        if not isinstance(scale, (bool, np.bool_)):
+            raise TypeError(f"scale must be True or False, got {type(scale).__name__}")
+        self.scale = bool(scale)
+
+    def _input(self, x: object, name: str = "x") -> np.ndarray:
+        arr = np.asarray(x) if not isinstance(x, (str, bytes)) and x is not None else None
+        if arr is not None and arr.ndim != 4:
+            raise ValueError(
+                f"{name} must be a 4-dimensional image batch (N, H, W, C), got shape {arr.shape}"
+                " (flatten nothing: use Standardizer for (N, D) features)"
+            )
+        return super()._input(x, name)
+
+    def fit(self, x: np.ndarray) -> ImageStandardizer:
+        """Compute the statistics of the training images ``x`` (N >= 1); returns self."""
+        x = self._input(x)
+        if len(x) == 0:
+            raise ValueError("x must contain at least one example, got 0")
+        axes = (0, 1, 2) if self.mode == "channel" else 0
+        mean = x.mean(axis=axes)
+        std = x.std(axis=axes) if self.scale else np.ones_like(mean)
+        self.scale_ = np.where(std > 0, std, 1.0)
+        self.mean_ = mean
+        return self
+
+    def _check(self, x: object, name: str, method: str) -> np.ndarray:
+        self._check_fitted(method)
+        x = self._input(x, name)
+        got = x.shape[-1:] if self.mode == "channel" else x.shape[1:]
+        self._check_features(got, name, self.mean_.shape)
+        return x
+
+    def transform(self, x: np.ndarray) -> np.ndarray:
+        """Return ``(x - mean_) / scale_`` (same shape as ``x``)."""
+        return (self._check(x, "x", "transform") - self.mean_) / self.scale_
+
+    def inverse_transform(self, z: np.ndarray) -> np.ndarray:
+        """Return ``z * scale_ + mean_``."""
+        return self._check(z, "z", "inverse_transform") * self.scale_ + self.mean_
+
+
+def variance_kept(explained_variance: object, fraction: float) -> int:
+    r"""Smallest number of top components :math:`k` that keep ``fraction`` of the variance.
+
+    .. math::
+
+        k = \min\Big\{k : \sum_{j \le k} \lambda_j \ge f \sum_{j} \lambda_j\Big\}
+
+    Args:
+        explained_variance: eigenvalues :math:`\lambda_1 \ge \lambda_2 \ge \dots \ge 0`
+            (e.g. ``PCA().fit(x).explained_variance_``), shape ``(D,)``.
+        fraction: :math:`f` in ``(0, 1]``.
+
+    Example:
+        >>> variance_kept([6.0, 3.0, 1.0], 0.9)
+        2
+    """
+    lam = as_float_array(explained_variance, "explained_variance", ndim=1)
+    check_finite(lam, "explained_variance")
+    if lam.size == 0 or np.any(lam < 0) or np.any(np.diff(lam) > 0):
+        raise ValueError("explained_variance must be non-empty, >= 0 and sorted descending")
+    f = (
+        float(fraction)
+        if isinstance(fraction, (int, float)) and not isinstance(fraction, bool)
+        else None
+    )
+    if f is None or not 0 < f <= 1:
+        raise ValueError(f"fraction must be a number in (0, 1], got {fraction!r}")
+    total = lam.sum()
+    if total == 0:
+        return 1
+    cum = np.cumsum(lam) / total
+    # 1e-12: a cumulative sum that reaches f up to rounding counts as reaching it.
+    return int(np.searchsorted(cum, f - 1e-12) + 1)

@@ -2,12 +2,15 @@ r"""Learning-rate schedules: callables ``step -> learning rate``.
 
 Each schedule can be passed as ``learning_rate`` to any optimizer in
 :mod:`dlcore.optimizers`, which calls it with the number of steps already taken
-(0, 1, 2, ...), as Keras does. The four Keras schedules
+(0, 1, 2, ...), as Keras does. The five Keras schedules
 (:class:`ExponentialDecay`, :class:`InverseTimeDecay`, :class:`PiecewiseConstantDecay`,
-:class:`CosineDecay`) take the same arguments and return the same values as
-``keras.optimizers.schedules`` (tested in float64). :class:`StepDecay` is the classic
+:class:`CosineDecay`, :class:`CosineDecayRestarts`) take the same arguments and return
+the same values as ``keras.optimizers.schedules`` (tested in float64).
+:class:`StepDecay` is the classic
 "divide by a factor every k epochs" schedule, and :class:`ReduceLROnPlateau` is the
 logic of the Keras callback of the same name, driven by :meth:`~ReduceLROnPlateau.update`.
+:class:`LinearWarmup` puts a linear ramp in front of any schedule, and
+:func:`lr_range_test` runs Smith's learning-rate range test.
 
 Note that Keras computes its schedules in float32 unless its hyperparameters are
 given as float64 values; dlcore always computes in float64.
@@ -16,11 +19,13 @@ given as float64 values; dlcore always computes in float64.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 from dlcore._validation import (
+    check_bool,
     check_choice,
     check_in_range,
     check_positive,
@@ -30,12 +35,18 @@ from dlcore._validation import (
 
 __all__ = [
     "CosineDecay",
+    "CosineDecayRestarts",
     "ExponentialDecay",
     "InverseTimeDecay",
+    "LinearWarmup",
     "PiecewiseConstantDecay",
+    "RangeTestResult",
     "ReduceLROnPlateau",
     "Schedule",
     "StepDecay",
+    "analyze_range_test",
+    "lr_range_test",
+    "range_test_schedule",
 ]
 
 
@@ -71,7 +82,7 @@ class _PeriodicDecay(Schedule):
         self.decay_rate = check_positive(
             decay_rate, "decay_rate", allow_zero=self._rate_may_be_zero
         )
-        self.staircase = _check_flag(staircase, "staircase")
+        self.staircase = check_bool(staircase, "staircase")
 
     def _periods(self, step: float) -> float:
         r""":math:`t/T`, or :math:`\lfloor t/T \rfloor` with ``staircase``."""
@@ -346,10 +357,278 @@ class ReduceLROnPlateau:
         return self.learning_rate
 
 
-def _check_flag(value: object, name: str) -> bool:
-    if not isinstance(value, bool):
-        raise TypeError(f"{name} must be True or False, got {type(value).__name__}")
-    return value
+class CosineDecayRestarts(Schedule):
+    r"""Cosine decay with warm restarts (SGDR, Loshchilov & Hutter, 2017).
+
+    The cosine of :class:`CosineDecay` is run over periods of length
+    :math:`T_0, T_0 m_t, T_0 m_t^2, \dots`; at the start of period :math:`i` the rate
+    jumps back up ("restarts") to :math:`\eta_0 m_m^i`. Within period :math:`i`, at
+    fraction :math:`f \in [0, 1)` of it,
+
+    .. math::
+
+        \eta(t) = \eta_0 \left[(1-\alpha)\, m_m^i\, \tfrac12 \big(1 + \cos(\pi f)\big)
+        + \alpha\right].
+
+    Note that Keras' floor :math:`\alpha\eta_0` is *not* multiplied by :math:`m_m^i`.
+    Same arguments and values as ``keras.optimizers.schedules.CosineDecayRestarts``;
+    dlcore finds the period by exact comparison with the period boundaries, where Keras
+    uses a logarithm (so at a boundary step Keras may, by rounding, still be at the end of
+    the previous period; tested).
+
+    Args:
+        initial_learning_rate: :math:`\eta_0 > 0`.
+        first_decay_steps: :math:`T_0 > 0`.
+        t_mul: :math:`m_t > 0`, each period is this many times longer. Default 2.
+        m_mul: :math:`m_m > 0`, each restart peaks this many times higher. Default 1.
+        alpha: :math:`\alpha \in [0, 1]`, the floor as a fraction of :math:`\eta_0`.
+            Default 0.
+
+    References:
+        Loshchilov, I. and Hutter, F. (2017). SGDR: Stochastic Gradient Descent with
+        Warm Restarts. ICLR. https://arxiv.org/abs/1608.03983
+
+    Example:
+        >>> sched = CosineDecayRestarts(1.0, first_decay_steps=10)
+        >>> [round(sched(t), 3) for t in (0, 5, 9, 10, 20, 30)]  # periods of 10, 20, 40
+        [1.0, 0.5, 0.024, 1.0, 0.5, 1.0]
+    """
+
+    def __init__(
+        self,
+        initial_learning_rate: float,
+        first_decay_steps: float,
+        t_mul: float = 2.0,
+        m_mul: float = 1.0,
+        alpha: float = 0.0,
+    ) -> None:
+        self.initial_learning_rate = check_positive(initial_learning_rate, "initial_learning_rate")
+        self.first_decay_steps = check_positive(first_decay_steps, "first_decay_steps")
+        self.t_mul = check_positive(t_mul, "t_mul")
+        self.m_mul = check_positive(m_mul, "m_mul")
+        self.alpha = check_in_range(alpha, "alpha", 0.0, 1.0)
+
+    def period(self, step: float) -> tuple[int, float]:
+        """``(i, f)``: the index of the period that ``step`` falls in and the fraction of it."""
+        x = check_positive(step, "step", allow_zero=True) / self.first_decay_steps
+        if self.t_mul == 1.0:
+            i = math.floor(x)
+            return i, x - i
+
+        def start(k: int) -> float:  # where period k starts, in units of T_0
+            return (1.0 - self.t_mul**k) / (1.0 - self.t_mul)
+
+        # the logarithm gives i up to rounding; the two loops make it exact
+        i = max(0, math.floor(math.log1p(x * (self.t_mul - 1.0)) / math.log(self.t_mul)))
+        while i > 0 and start(i) > x:
+            i -= 1
+        while start(i + 1) <= x:
+            i += 1
+        return i, (x - start(i)) / self.t_mul**i
+
+    def _value(self, step: float) -> float:
+        i, f = self.period(step)
+        cosine = 0.5 * self.m_mul**i * (1.0 + math.cos(math.pi * f))
+        return self.initial_learning_rate * ((1.0 - self.alpha) * cosine + self.alpha)
+
+
+class LinearWarmup(Schedule):
+    r"""A linear warm-up in front of any schedule (Goyal et al., 2017).
+
+    .. math::
+
+        \eta(t) = \eta_\text{start} + \big(s(0) - \eta_\text{start}\big)\, t / W
+        \quad (t < W), \qquad \eta(t) = s(t - W) \quad (t \ge W),
+
+    where :math:`s` is the schedule that follows (or a constant rate) and :math:`W` =
+    ``warmup_steps``. ``LinearWarmup(CosineDecay(eta_w, T, alpha), W, eta_0)`` equals
+    Keras' ``CosineDecay(eta_0, T, alpha, warmup_target=eta_w, warmup_steps=W)``
+    (tested). Warm-up keeps the first steps small while Adam's second-moment estimate
+    and a network's early, large gradients settle.
+
+    Args:
+        after: the schedule to follow (a callable ``step -> lr``) or a constant rate > 0.
+        warmup_steps: :math:`W > 0`.
+        initial_learning_rate: :math:`\eta_\text{start} \ge 0`. Default 0.
+
+    References:
+        Goyal, P. et al. (2017). Accurate, Large Minibatch SGD: Training ImageNet in
+        1 Hour. https://arxiv.org/abs/1706.02677
+
+    Example:
+        >>> sched = LinearWarmup(0.1, warmup_steps=4)
+        >>> [round(sched(t), 3) for t in range(6)]
+        [0.0, 0.025, 0.05, 0.075, 0.1, 0.1]
+    """
+
+    def __init__(
+        self,
+        after: float | Callable[[float], float],
+        warmup_steps: float,
+        initial_learning_rate: float = 0.0,
+    ) -> None:
+        if not callable(after):
+            after = check_positive(after, "after")
+        self.after = after
+        self.warmup_steps = check_positive(warmup_steps, "warmup_steps")
+        self.initial_learning_rate = check_positive(
+            initial_learning_rate, "initial_learning_rate", allow_zero=True
+        )
+
+    def _target(self, step: float) -> float:
+        return self.after(step) if callable(self.after) else self.after
+
+    def _value(self, step: float) -> float:
+        if step < self.warmup_steps:
+            rise = self._target(0) - self.initial_learning_rate
+            return self.initial_learning_rate + rise * step / self.warmup_steps
+        return self._target(step - self.warmup_steps)
+
+
+def range_test_schedule(lr_min: float, lr_max: float, num_steps: int) -> ExponentialDecay:
+    r"""The learning rate of a range test: geometric from ``lr_min`` to ``lr_max``.
+
+    :math:`\eta(t) = \eta_\min (\eta_\max/\eta_\min)^{t/(n-1)}` for
+    :math:`t = 0, \dots, n-1` (an :class:`ExponentialDecay` with a rate above 1).
+
+    Example:
+        >>> sched = range_test_schedule(1e-4, 1.0, 5)
+        >>> [float(f"{sched(t):.3g}") for t in range(5)]
+        [0.0001, 0.001, 0.01, 0.1, 1.0]
+    """
+    lr_min = check_positive(lr_min, "lr_min")
+    lr_max = check_positive(lr_max, "lr_max")
+    if lr_max <= lr_min:
+        raise ValueError(f"lr_max must be > lr_min, got lr_min={lr_min}, lr_max={lr_max}")
+    num_steps = check_positive_int(num_steps, "num_steps")
+    if num_steps < 2:
+        raise ValueError(f"num_steps must be >= 2, got {num_steps}")
+    return ExponentialDecay(lr_min, num_steps - 1, lr_max / lr_min)
+
+
+@dataclass
+class RangeTestResult:
+    """What :func:`analyze_range_test` finds.
+
+    Attributes:
+        lrs, losses: the rates tried and the loss of each step (up to the stop).
+        smoothed: the bias-corrected exponential moving average of ``losses``.
+        lr_at_min: the rate where ``smoothed`` is smallest.
+        suggestion: ``lr_at_min / 10``, a rate safely below the point where the loss
+            starts to rise (the usual rule of thumb, not a theorem).
+        stopped_at: index of the step where the loss exceeded ``stop_factor`` times the
+            best smoothed loss, became non-finite, or ``len(lrs)`` if it never did.
+    """
+
+    lrs: np.ndarray
+    losses: np.ndarray
+    smoothed: np.ndarray
+    lr_at_min: float
+    suggestion: float
+    stopped_at: int
+
+
+def analyze_range_test(
+    lrs: Sequence[float], losses: Sequence[float], *, beta: float = 0.9, stop_factor: float = 4.0
+) -> RangeTestResult:
+    r"""Smooth a range test's losses and locate the rate where they are lowest.
+
+    The losses are smoothed by :math:`s_t = \beta s_{t-1} + (1-\beta) \ell_t` with bias
+    correction :math:`s_t/(1-\beta^{t+1})` (as in Adam). The test stops at the first
+    non-finite loss or the first smoothed loss above ``stop_factor`` times the best so
+    far; the rate at the smallest smoothed loss before that is ``lr_at_min``.
+
+    Args:
+        lrs: increasing learning rates, one per step.
+        losses: the loss of each step (NaN/inf allowed: they end the test).
+        beta: smoothing factor in [0, 1). Default 0.9.
+        stop_factor: > 1. Default 4.
+
+    Example:
+        >>> lrs = np.geomspace(1e-3, 10, 9)
+        >>> losses = [5, 4, 3, 2, 1, 3, 9, np.inf, np.nan]
+        >>> res = analyze_range_test(lrs, losses, beta=0.0)
+        >>> float(res.lr_at_min), res.stopped_at  # 9 > 4 x 1 stops it at index 6
+        (0.1, 6)
+    """
+    lrs = np.asarray(lrs, dtype=float)
+    losses = np.asarray(losses, dtype=float)
+    if lrs.ndim != 1 or lrs.shape != losses.shape or lrs.size < 2:
+        raise ValueError(
+            f"lrs and losses must be 1-D of the same length >= 2, got {lrs.shape}, {losses.shape}"
+        )
+    beta = check_in_range(beta, "beta", 0.0, 1.0, high_inclusive=False)
+    stop_factor = check_in_range(stop_factor, "stop_factor", 1.0, math.inf, low_inclusive=False)
+    smoothed = np.full(lrs.shape, np.nan)
+    avg, best = 0.0, math.inf
+    stop = len(lrs)
+    for t, loss in enumerate(losses):
+        if not np.isfinite(loss):
+            stop = t
+            break
+        avg = beta * avg + (1.0 - beta) * loss
+        smoothed[t] = avg / (1.0 - beta ** (t + 1))
+        if smoothed[t] > stop_factor * best:
+            stop = t
+            break
+        best = min(best, smoothed[t])
+    if stop == 0:
+        raise ValueError("the first loss is not finite: start the test at a smaller lr_min")
+    i = int(np.nanargmin(smoothed[:stop]))
+    return RangeTestResult(lrs[:stop], losses[:stop], smoothed[:stop], lrs[i], lrs[i] / 10, stop)
+
+
+def lr_range_test(
+    train_step: Callable[[float], float],
+    lr_min: float = 1e-5,
+    lr_max: float = 10.0,
+    num_steps: int = 100,
+    **analyze_kwargs: float,
+) -> RangeTestResult:
+    r"""Smith's learning-rate range test: one short run with a geometrically growing rate.
+
+    Calls ``train_step(lr)`` for the rates of :func:`range_test_schedule` (each call
+    takes one training step at that rate and returns its loss), stops early once the
+    loss is not finite or 100 times the first loss, and analyses the curve with
+    :func:`analyze_range_test`. The loss falls slowly for tiny rates, fast for good ones,
+    and explodes beyond the stability limit; the minimum of the curve lies *past* that
+    limit (an unstable direction needs a few steps to show), so pick a rate well below
+    it (``suggestion``).
+
+    Args:
+        train_step: ``lr -> loss`` for one step (the model is the caller's).
+        lr_min, lr_max: the range, ``0 < lr_min < lr_max``.
+        num_steps: steps (>= 2).
+        **analyze_kwargs: ``beta``, ``stop_factor`` for :func:`analyze_range_test`.
+
+    References:
+        Smith, L. N. (2017). Cyclical Learning Rates for Training Neural Networks.
+        WACV. https://arxiv.org/abs/1506.01186
+
+    Example:
+        >>> rng = np.random.default_rng(0)
+        >>> w = np.array([3.0])  # noisy GD on loss(w) = w^2: unstable for lr > 1
+        >>> def step(lr):
+        ...     loss = float(w[0] ** 2)
+        ...     w[0] -= lr * (2 * w[0] + rng.normal())
+        ...     return loss
+        >>> res = lr_range_test(step, 1e-3, 10.0, 60)
+        >>> # stopped soon after the stability limit; the suggestion is well below it
+        >>> bool(res.suggestion < 1.0 < res.lrs[-1] < 10.0)
+        True
+    """
+    if not callable(train_step):
+        raise TypeError(
+            f"train_step must be a callable lr -> loss, got {type(train_step).__name__}"
+        )
+    sched = range_test_schedule(lr_min, lr_max, num_steps)
+    lrs = np.array([sched(t) for t in range(num_steps)])
+    losses = np.full(num_steps, np.nan)
+    for t, lr in enumerate(lrs):  # stop early once the run has clearly diverged
+        losses[t] = float(train_step(float(lr)))
+        if not np.isfinite(losses[t]) or losses[t] > 100.0 * abs(losses[0]):
+            break
+    return analyze_range_test(lrs, losses, **analyze_kwargs)
 
 
 def _check_sequence(value: object, name: str) -> list:

@@ -8,7 +8,7 @@ import random
 
 import numpy as np
 
-from dlcore._validation import check_positive_int
+from dlcore._validation import check_bool, check_positive_int
 
 
 def seed_everything(seed: int = 0, *, tensorflow: bool | None = None) -> np.random.Generator:
@@ -25,6 +25,14 @@ def seed_everything(seed: int = 0, *, tensorflow: bool | None = None) -> np.rand
         seed: non-negative integer.
         tensorflow: ``True`` to require TensorFlow, ``False`` to skip it, ``None``
             (default) to seed it only when it is installed.
+
+    Returns:
+        ``numpy.random.default_rng(seed)``.
+
+    Example:
+        >>> rng = seed_everything(0, tensorflow=False)
+        >>> int(rng.integers(1000)) == int(np.random.default_rng(0).integers(1000))
+        True
     """
     seed = check_positive_int(seed, "seed", allow_zero=True)
     os.environ["PYTHONHASHSEED"] = str(seed)
@@ -32,6 +40,7 @@ def seed_everything(seed: int = 0, *, tensorflow: bool | None = None) -> np.rand
     np.random.seed(seed % 2**32)  # noqa: NPY002 - seeding the legacy global state on purpose
     if tensorflow is None:
         tensorflow = importlib.util.find_spec("tensorflow") is not None
+    check_bool(tensorflow, "tensorflow")
     if tensorflow:
         import keras
         import tensorflow as tf
