@@ -34,6 +34,8 @@ N = 400_000
 @pytest.mark.parametrize("act", ACTS, ids=lambda a: getattr(a, "name", a))
 @pytest.mark.parametrize("q", [0.25, 1.0, 4.0])
 def test_moments_match_monte_carlo(act, q):
+    # catches (planted): ReLU keeping all of q; ELU/SELU E_2 computed with c = 1;
+    # the quadrature's slope moment not squared
     f = activations.get(act)
     z = math.sqrt(q) * np.random.default_rng(7).standard_normal(N)
     m = P.gaussian_moments(f, q)
@@ -47,6 +49,7 @@ def test_moments_match_monte_carlo(act, q):
 
 
 def test_exact_special_cases():
+    # catches (planted): a wrong sign in the Mills-ratio series of the overflow-safe branch
     for q in (0.1, 1.0, 9.0):
         relu = P.gaussian_moments("relu", q)
         assert relu.second == pytest.approx(q / 2, rel=1e-14)  # ReLU halves E[z^2]
@@ -68,6 +71,7 @@ def test_exact_special_cases():
 
 
 def test_weight_variance_matches_initializer_samples():
+    # catches (planted): Glorot's variance computed with the fan-in instead of the average
     rng = np.random.default_rng(3)
     for name in ("glorot_uniform", "glorot_normal", "he_normal", "lecun_uniform", "orthogonal"):
         for shape in ((400, 300), (300, 400)):
@@ -79,6 +83,8 @@ def test_weight_variance_matches_initializer_samples():
 
 
 def test_predict_known_recursions():
+    # catches (planted): the backward factor using the fan-in instead of the fan-out;
+    # the variance instead of the second moment in the forward recursion
     p = P.predict([64] * 21, "relu", "he_normal")
     np.testing.assert_allclose(p.pre_std, math.sqrt(2), rtol=1e-12)
     np.testing.assert_allclose(p.grad_std, 1.0, rtol=1e-12)
@@ -103,6 +109,8 @@ def test_predict_known_recursions():
     ],
 )
 def test_measurement_matches_prediction(act, init, sizes):
+    # catches (planted): the measured backward pass skipping f'(z); the variance instead
+    # of the second moment in the forward recursion (sigmoid, ReLU)
     rng = np.random.default_rng(11)
     x = rng.standard_normal((512, sizes[0]))
     pred = P.predict(sizes, act, init, input_second_moment=float((x**2).mean()))
