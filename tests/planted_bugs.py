@@ -26,6 +26,53 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # name -> (module, test file, [(old, new), ...])
 BUGS: dict[str, tuple[str, str, list[tuple[str, str]]]] = {
+    # dlcore.ensemble: S batched networks must behave like S separate ones.
+    "ensemble_norm_backward_drops_variance_path": (
+        "ensemble",
+        "test_ensemble.py",
+        [("- xhat * np.mean(dxhat * xhat, axis=axis, keepdims=True)", "- 0 * xhat")],
+    ),
+    "ensemble_data_order_by_position": (
+        "ensemble",
+        "test_ensemble.py",
+        [
+            (
+                "rngs = [np.random.default_rng([seed, s]) for s in net.seeds]",
+                "rngs = [np.random.default_rng([seed, s]) for s in range(S)]",
+            )
+        ],
+    ),
+    "ensemble_partial_batch_weighted_as_full": (
+        "ensemble",
+        "test_ensemble.py",
+        [("loss_sum += loss * idx.shape[1]", "loss_sum += loss * batch_size")],
+    ),
+    "ensemble_order_drawn_once": (
+        "ensemble",
+        "test_ensemble.py",
+        [
+            (
+                "order = np.stack([r.permutation(n) for r in rngs])",
+                "order = np.stack([np.random.default_rng([seed, s]).permutation(n)"
+                " for s in net.seeds])",
+            )
+        ],
+    ),
+    "ensemble_running_average_pytorch_momentum": (
+        "ensemble",
+        "test_ensemble.py",
+        [
+            (
+                'm * self.running[f"mean{l}"] + (1 - m) * mean',
+                '(1 - m) * self.running[f"mean{l}"] + m * mean',
+            )
+        ],
+    ),
+    "ensemble_diverged_gradients_kept": (
+        "ensemble",
+        "test_ensemble.py",
+        [("g[diverged] = 0.0", "pass")],
+    ),
     "no_shuffle_per_epoch": (
         "nn",
         "test_nn.py",
