@@ -219,7 +219,8 @@ def _doctree_read(app: Sphinx, doctree) -> None:
         "</p>"
     )
     top.insert(index, nodes.raw("", links, format="html"))
-    quiz = quiz_html(stem[:2])
+    key = re.match(r"\d+[a-z]?(?=_)", stem)
+    quiz = quiz_html(key.group(0)) if key else ""
     if quiz:
         sections = [c for c in top.children if isinstance(c, nodes.section)]
         before = next((c for c in sections if c[0].astext().lower().startswith("exercise")), None)

@@ -77,3 +77,22 @@ def test_quiz_checks_answers_without_giving_them_away(capsys):
         checks.quiz("02", "AB")
     with pytest.raises(ValueError, match="01"):
         checks.quiz("09", "A")
+
+
+def test_every_quiz_points_to_a_section_of_its_chapter():
+    import json
+    from pathlib import Path
+
+    chapters = Path(__file__).resolve().parents[1] / "chapters"
+    for key, questions in checks.QUIZZES.items():
+        (path,) = chapters.glob(f"{key}_*.ipynb")
+        cells = json.loads(path.read_text())["cells"]
+        headings = {
+            line[3:].strip()
+            for c in cells
+            if c["cell_type"] == "markdown"
+            for line in "".join(c["source"]).splitlines()
+            if line.startswith("## ")
+        }
+        for q in questions:
+            assert q.section in headings, (key, q.section)

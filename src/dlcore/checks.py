@@ -179,7 +179,7 @@ QUIZZES: dict[str, tuple[Question, ...]] = {
             ),
             "A",
             "Clipping rescales the gradient to a norm of at most c, so a step is at most lr * c.",
-            "Exploding gradients: training that blows up, and clipping",
+            "A deep sigmoid network and a deep ReLU network, side by side",
         ),
     ),
     "02": (
@@ -191,11 +191,15 @@ QUIZZES: dict[str, tuple[Question, ...]] = {
             "What to remember",
         ),
         Question(
-            "On MNIST-1D, which activations were within noise of ReLU?",
-            ("Sigmoid and tanh", "Leaky ReLU, ELU and SELU", "GELU and swish"),
+            "Which property lets a ReLU unit die?",
+            (
+                "Its output saturates at 1",
+                "Its derivative is exactly zero for every negative input",
+                "Its derivative is at most 1/4",
+            ),
             "B",
-            "GELU and swish beat ReLU (paired test); sigmoid failed; the rest tied.",
-            "What to remember",
+            "A unit whose pre-activation is negative for every input gets no gradient at all.",
+            "The property table",
         ),
         Question(
             "What negative slope does Keras 3 use for Dense(..., activation='leaky_relu')?",
@@ -203,6 +207,161 @@ QUIZZES: dict[str, tuple[Question, ...]] = {
             "B",
             "The function's default is 0.2 (the LeakyReLU layer's is 0.3); the paper used 0.01.",
             "Activations in Keras 3",
+        ),
+    ),
+    "02b": (
+        Question(
+            "With each activation's learning rate tuned on a validation split, which one was "
+            "ahead of ReLU on MNIST-1D with a paired 95 % interval above zero?",
+            ("Sigmoid", "Swish", "Leaky ReLU"),
+            "B",
+            "Swish was about 5 points ahead with an interval above zero; sigmoid was far "
+            "behind; for leaky ReLU no difference was detected at n = 5.",
+            "Paired differences against ReLU",
+        ),
+        Question(
+            "A paired t-test at n = 5 finds no significant difference between two activations. "
+            "What may you conclude?",
+            (
+                "They perform the same",
+                "Not that they are equal: a tie needs an equivalence test with a stated margin",
+                "The one with the higher mean is better",
+            ),
+            "B",
+            "Absence of evidence is not evidence of equality; only an equivalence test with a "
+            "margin can support a tie.",
+            "A fair comparison",
+        ),
+        Question(
+            "What is the smallest two-sided p-value an exact permutation (sign-flip) test on "
+            "5 paired seeds can give?",
+            ("0.0625", "0.001", "0.05"),
+            "A",
+            "There are 2^5 = 32 sign patterns; the two most extreme give p = 2/32 = 0.0625.",
+            "Paired differences against ReLU",
+        ),
+    ),
+    "03": (
+        Question(
+            "Every weight of a layer starts at the same constant. What happens in training?",
+            (
+                "The units become different after the first step",
+                "The units of the layer stay identical at every step",
+                "Training diverges",
+            ),
+            "B",
+            "Identical units receive identical gradients, so they stay identical for ever.",
+            "Symmetry: why the weights must be random",
+        ),
+        Question(
+            "Which weight variance keeps the forward second moment constant through ReLU layers?",
+            ("1/fan_in (LeCun)", "2/fan_in (He)", "2/(fan_in + fan_out) (Glorot)"),
+            "B",
+            "ReLU halves the second moment, so the weights must double it: Var(w) = 2/fan_in.",
+            "How the variance propagates: the derivation",
+        ),
+        Question(
+            "What does Glorot initialization do for a 50-layer sigmoid network?",
+            (
+                "It keeps the gradients stable",
+                "The gradient still loses more than 20 orders of magnitude",
+                "The activations explode",
+            ),
+            "B",
+            "Sigmoid's slope is at most 1/4 and its mean is not zero: no scale fixes it.",
+            "Fifty layers: theory against measurement",
+        ),
+    ),
+    "04": (
+        Question(
+            "Why does centring the inputs help gradient descent?",
+            (
+                "With all-positive inputs, all weights of a unit move the same way each step",
+                "It removes parameters",
+                "It makes the data Gaussian",
+            ),
+            "A",
+            "The update of a unit's weights is its error times the input, so one sign for all.",
+            "Why centring helps (1): every weight of a unit moves the same way",
+        ),
+        Question(
+            "Where should the mean and standard deviation for standardization come from?",
+            ("All the data, test set included", "The training split only", "Each batch"),
+            "B",
+            "Statistics fitted on the test set leak it into the model and bias the score.",
+            "Fit on the training data only",
+        ),
+        Question(
+            "Gradient descent on least squares: what does standardizing the features change?",
+            (
+                "The minimum it finds",
+                "The Hessian's condition number, and with it the number of steps",
+                "Nothing",
+            ),
+            "B",
+            "The steps grow with the condition number; standardizing can shrink it by orders.",
+            "Why centring and scaling help (2): the condition number counts the steps",
+        ),
+    ),
+    "05": (
+        Question(
+            "What does Keras' BatchNormalization use at inference?",
+            (
+                "The test batch's own statistics",
+                "Moving averages of training batch statistics (momentum 0.99 weights the old)",
+                "The exact statistics of the whole training set",
+            ),
+            "B",
+            "Inference uses the running averages, updated with weight 0.99 on the old value.",
+            "Training and inference are different computations",
+        ),
+        Question(
+            "Why is batch norm's backward pass not elementwise?",
+            (
+                "Because gamma and beta are learned",
+                "Each output depends on the batch mean and variance, hence on every example",
+                "Because of epsilon",
+            ),
+            "B",
+            "The gradient flows through the batch statistics, which couple the examples.",
+            "The backward pass: the batch is coupled",
+        ),
+        Question(
+            "Which normalization works with a batch of one and computes the same thing in "
+            "training and at inference?",
+            ("Batch normalization", "Layer normalization", "Neither"),
+            "B",
+            "Layer norm's statistics are over the features of one example.",
+            "Layer normalization, RMSNorm and group normalization",
+        ),
+    ),
+    "06": (
+        Question(
+            "Gradient descent on a quadratic whose largest curvature is lambda_max converges for "
+            "which learning rates?",
+            ("eta < 2 / lambda_max", "eta < 1 / lambda_min", "Any eta"),
+            "A",
+            "Each eigen-direction is multiplied by 1 - eta lambda per step; |1 - eta lambda| < 1.",
+            "1. Gradient descent and the learning rate",
+        ),
+        Question(
+            "What does Adam's bias correction fix?",
+            (
+                "The first steps, when the moving averages start at zero",
+                "Weight decay",
+                "Exploding gradients late in training",
+            ),
+            "A",
+            "Both moments start at 0; dividing by 1 - beta^t removes that bias early on.",
+            "5. Adaptive methods",
+        ),
+        Question(
+            "Each optimizer's learning rate tuned: how did Adam compare with SGD with momentum "
+            "on MNIST-1D?",
+            ("Adam was far more accurate", "Adam was not more accurate", "SGD diverged"),
+            "B",
+            "Tuned, the optimizers ended close together; the learning rate mattered more.",
+            "8. Which optimizer? A tuned comparison on MNIST-1D",
         ),
     ),
 }
