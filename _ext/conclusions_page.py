@@ -46,6 +46,8 @@ def conclusions_of(notebook: Path) -> list[tuple[int, str]]:
         if cell["cell_type"] != "code":
             continue
         code_index += 1
+        if "solution" in cell.get("metadata", {}).get("tags", []):
+            continue  # checks of an exercise's solution: not for the student edition
         source = "".join(cell["source"])
         # IPython magics are not Python: blank them out before parsing.
         lines = ["" if ln.lstrip().startswith(("%", "!")) else ln for ln in source.splitlines()]
@@ -103,7 +105,7 @@ def render(root: Path, runs: tuple[tuple[float, int], ...]) -> str:
         "",
         "Pinned numbers (the exact values a chapter prints) are checked by `make test` only.",
         "This page is generated from the notebooks at every build; the cell number is the",
-        "code cell's position in its notebook.",
+        "code cell's position in its notebook. Checks of exercise solutions are not listed.",
         "",
     ]
     for title, path in chapters(root):

@@ -106,7 +106,15 @@ def test_conclusions_page_lists_each_claim_with_its_cell(tmp_path):
             "experiment.pinned(x == 1, 'not a conclusion')",
         ],
     )
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.append(
+        nbformat.v4.new_code_cell(
+            'conclusion(ok, "the answer to exercise 1")', metadata={"tags": ["solution"]}
+        )
+    )
+    nbformat.write(nb, path)
     assert conclusions_page.conclusions_of(path) == [(2, "A | B trains faster"), (2, "C")]
     text = conclusions_page.render(tmp_path, ((2.0, 1000),))
     assert "## My chapter" in text and "| 2 | A \\| B trains faster |" in text
     assert "budget 2 with seed offset 1000" in text and "not a conclusion" not in text
+    assert "exercise 1" not in text  # solution checks stay out of the student edition

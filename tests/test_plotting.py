@@ -345,3 +345,24 @@ def test_decision_boundary_rejects_bad_input(kwargs, match):
     }
     with pytest.raises(ValueError, match=match):
         plotting.plot_decision_boundary(**args)
+
+
+def test_animation_html_is_offline_and_accessible():
+    import matplotlib.pyplot as plt
+    from matplotlib.animation import FuncAnimation
+
+    fig, ax = plt.subplots()
+    (line,) = ax.plot([0, 1], [0, 1])
+    anim = FuncAnimation(fig, lambda i: (line.set_xdata([0, i]),), frames=3)
+    html = plotting.animation_html(anim, 'paths "drawn" step by step', frame_format="png")
+    plt.close(fig)
+    assert "http" not in html.split("<script", 1)[0]  # no stylesheet from outside
+    assert 'alt="paths &quot;drawn&quot; step by step"' in html
+    assert 'type="range" aria-label="frame"' in html
+    assert html.count("data:image/png;base64") == 3
+    with pytest.raises(ValueError, match="alt"):
+        plotting.animation_html(anim, " ")
+    with pytest.raises(TypeError, match="Animation"):
+        plotting.animation_html(fig, "x")
+    with pytest.raises(ValueError, match="frame_format"):
+        plotting.animation_html(anim, "x", frame_format="gif")
