@@ -96,3 +96,20 @@ def test_every_quiz_points_to_a_section_of_its_chapter():
         }
         for q in questions:
             assert q.section in headings, (key, q.section)
+
+
+def test_every_check_is_offered_to_the_student_next_to_its_exercise():
+    import json
+    from pathlib import Path
+
+    chapters = Path(__file__).resolve().parents[1] / "chapters"
+    for label in checks.names():
+        chapter = label.split("-")[1]
+        (path,) = chapters.glob(f"{chapter}_*.ipynb")
+        cells = json.loads(path.read_text())["cells"]
+        text = {c["cell_type"]: "" for c in cells}
+        for c in cells:
+            if "solution" not in c["metadata"].get("tags", []):
+                text[c["cell_type"]] += "".join(c["source"])
+        assert f":label: {label}" in text["markdown"], label
+        assert f'checks.run("{label}"' in text["code"], f"no check cell for {label}"
