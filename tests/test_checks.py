@@ -51,7 +51,7 @@ def test_hints_never_state_the_reference():
 
 
 def test_labels_follow_the_name_rule():
-    assert checks.names() == ["ex-01-1", "ex-02-1"]
+    assert checks.names() == ["ex-01-1", "ex-02-1", "ex-03-3", "ex-04-3", "ex-05-3", "ex-06-4"]
     assert checks.run("EX-02-1", activations.swish, quiet=True).label == "ex-02-1"
     with pytest.raises(ValueError, match="ex-01-1"):
         checks.run("ex-09-9", 1)
@@ -113,3 +113,84 @@ def test_every_check_is_offered_to_the_student_next_to_its_exercise():
                 text[c["cell_type"]] += "".join(c["source"])
         assert f":label: {label}" in text["markdown"], label
         assert f'checks.run("{label}"' in text["code"], f"no check cell for {label}"
+
+
+def test_code_checks_of_chapters_3_to_6_pass_the_reference_and_hint_at_typical_errors(capsys):
+    """The reference solutions pass; a typical wrong answer gets its specific hint."""
+    import math
+
+    from dlcore import optimizers
+
+    # reference solutions pass
+    assert checks.run("ex-03-3", lambda a: math.sqrt(2 / (1 + a * a)), quiet=True).passed
+    assert not checks.run("ex-03-3", lambda a: math.sqrt(2), quiet=True).passed
+    print(checks.run("ex-03-3", lambda a: 1 / math.sqrt(1 + a * a)).hint)
+
+    def mm(a, b):
+        lo, hi = a.min(0), a.max(0)
+        return (b - lo) / (hi - lo)
+
+    assert checks.run("ex-04-3", mm, quiet=True).passed
+    print(checks.run("ex-04-3", lambda a, b: mm(b, b)).hint)
+
+    def my_bn_backward(dout, z, gamma, eps=1e-3):
+        n = z.shape[0]
+        mu = z.mean(axis=0)
+        zc = z - mu
+        var = (zc**2).mean(axis=0)
+        s = 1.0 / np.sqrt(var + eps)
+        zhat = zc * s
+        dgamma, dbeta = (dout * zhat).sum(axis=0), dout.sum(axis=0)
+        dzhat = dout * gamma
+        ds = (dzhat * zc).sum(axis=0)
+        dvar = ds * (-0.5) * (var + eps) ** -1.5
+        dzc = dzhat * s + dvar * 2 * zc / n
+        dmu = -dzc.sum(axis=0)
+        dz = dzc + dmu / n
+        return dz, dgamma, dbeta
+
+    assert checks.run("ex-05-3", my_bn_backward, quiet=True).passed
+
+    def naive(dout, z, gamma, eps=1e-3):
+        _, dg, db = my_bn_backward(dout, z, gamma, eps)
+        s = 1 / np.sqrt(z.var(0) + eps)
+        return dout * gamma * s, dg, db
+
+    print(checks.run("ex-05-3", naive).hint)
+
+    class Adamax(optimizers.Optimizer):
+        _slots = ("m", "u")
+
+        def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
+            super().__init__(learning_rate)
+            self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
+
+        def _update(self, param, grad, state, lr):
+            t = self.iterations + 1
+            m, u = state["m"], state["u"]
+            m += (grad - m) * (1 - self.beta_1)
+            np.maximum(self.beta_2 * u, np.abs(grad), out=u)
+            param -= lr / (1 - self.beta_1**t) * m / (u + self.epsilon)
+
+    assert checks.run("ex-06-4", Adamax, quiet=True).passed
+
+    class Bad(Adamax):
+        def _update(self, param, grad, state, lr):
+            t = self.iterations + 1
+            m, u = state["m"], state["u"]
+            m += (grad - m) * (1 - self.beta_1)
+            u += grad**2
+            param -= lr / (1 - self.beta_1**t) * m / (np.sqrt(u) + self.epsilon)
+
+    print(checks.run("ex-06-4", Bad).hint)
+    print(checks.run("ex-06-4", Adamax()).hint)
+
+    out = capsys.readouterr().out
+    for hint in (
+        "He's sqrt(2)",
+        "fit them on x_train only",
+        "treated the batch mean and variance as constants",
+        "not a sum of squares",
+        "not an instance",
+    ):
+        assert hint in out, hint

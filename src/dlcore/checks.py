@@ -95,9 +95,142 @@ def _swish_derivative(answer: object) -> str:
     return f"not the derivative yet: the largest error is at x = {worst:+.2f}; try x = 0 by hand."
 
 
+def _call(answer: Callable, *args: object) -> tuple[object, str]:
+    """Call the student's function; on failure return the hint instead of raising."""
+    try:
+        return answer(*args), ""
+    except Exception as exc:  # the student's code failed: say how, not where the answer is
+        return None, f"calling your code raised {type(exc).__name__}: {exc}"
+
+
+def _leaky_relu_gain(answer: object) -> str:
+    """ex-03-3: a function c(alpha), the gain that keeps leaky ReLU's second moment."""
+    if not callable(answer):
+        return "pass your gain as a function of alpha, e.g. checks.run('ex-03-3', c)."
+    alphas = (0.0, 0.2, 0.5, 1.0)
+    got = []
+    for a in alphas:
+        value, hint = _call(answer, a)
+        if hint:
+            return hint
+        try:
+            got.append(float(value))  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return f"c({a}) should be a number, got {type(value).__name__}."
+    want = [math.sqrt(2.0 / (1.0 + a * a)) for a in alphas]
+    if all(math.isclose(g, w, rel_tol=1e-9) for g, w in zip(got, want, strict=True)):
+        return ""
+    if not math.isclose(got[0], math.sqrt(2.0), rel_tol=1e-9):
+        return "at alpha = 0 leaky ReLU is ReLU: your gain must be He's sqrt(2) there."
+    if not math.isclose(got[3], 1.0, rel_tol=1e-9):
+        return "at alpha = 1 the unit is linear and keeps the whole second moment: c must be 1."
+    return "the unit keeps (1 + alpha^2)/2 of the second moment; c^2 times that must be 1."
+
+
+def _bn_backward(answer: object) -> str:
+    """ex-05-3: my_bn_backward(dout, z, gamma, eps) -> (dz, dgamma, dbeta), training mode."""
+    from dlcore import normalization
+
+    if not callable(answer):
+        return "pass your function, e.g. checks.run('ex-05-3', my_bn_backward)."
+    rng = np.random.default_rng(5)
+    z, dout = rng.normal(1.0, 2.0, size=(16, 3)), rng.normal(size=(16, 3))
+    gamma, eps = rng.uniform(0.5, 2.0, size=3), 1e-3
+    state = normalization.batchnorm_state(3)
+    _, cache = normalization.batchnorm_forward(z, gamma, np.zeros(3), state, training=True)
+    dz, dgamma, dbeta = normalization.batchnorm_backward(dout, cache)
+    got, hint = _call(answer, dout.copy(), z.copy(), gamma.copy(), eps)
+    if hint:
+        return hint
+    try:
+        gz, gg, gb = (np.asarray(g, dtype=float) for g in got)  # type: ignore[union-attr]
+    except (TypeError, ValueError):
+        return "return three arrays: (dz, dgamma, dbeta)."
+    if gz.shape != z.shape or gg.shape != (3,) or gb.shape != (3,):
+        got_shapes = f"{gz.shape}, {gg.shape}, {gb.shape}"
+        return f"shapes: dz must be {z.shape}, dgamma and dbeta (3,); got {got_shapes}."
+    if not np.allclose(gb, dbeta, atol=1e-9):
+        return "dbeta is off: beta is added to every example, so sum dout over the batch."
+    if not np.allclose(gg, dgamma, atol=1e-9):
+        return "dgamma is off: gamma multiplies the normalized input z_hat, so sum dout * z_hat."
+    if np.allclose(gz, dz, rtol=1e-6, atol=1e-9):
+        return ""
+    s = 1.0 / np.sqrt(z.var(axis=0) + eps)
+    if np.allclose(gz, dout * gamma * s, atol=1e-9):
+        return (
+            "you treated the batch mean and variance as constants: they depend on every example."
+        )
+    return (
+        "dz is off: check the variance branch (d var / d z_i = 2 (z_i - mu) / N) and the mean's."
+    )
+
+
+def _adamax(answer: object) -> str:
+    """ex-06-4: an Optimizer subclass implementing Keras' Adamax."""
+    from dlcore.optimizers import Optimizer
+
+    if not (isinstance(answer, type) and issubclass(answer, Optimizer)):
+        return (
+            "pass your class itself (a subclass of dlcore.optimizers.Optimizer), not an instance."
+        )
+    opt, hint = _call(answer, 0.01)
+    if hint:
+        return hint
+    rng = np.random.default_rng(6)
+    grads = rng.normal(size=(6, 4)) * np.array([1.0, 0.1, 10.0, 1.0])
+    theta = {"w": np.zeros(4)}
+    want = np.zeros(4)
+    m, u = np.zeros(4), np.zeros(4)
+    for t, g in enumerate(grads, 1):
+        _, hint = _call(opt.step, theta, {"w": g.copy()})  # type: ignore[union-attr]
+        if hint:
+            return hint
+        m = 0.9 * m + 0.1 * g
+        u = np.maximum(0.999 * u, np.abs(g))
+        want = want - 0.01 / (1 - 0.9**t) * m / (u + 1e-7)
+        if not np.allclose(theta["w"], want, rtol=1e-9, atol=1e-12):
+            if t == 1:
+                return (
+                    "the first step is off: check the bias correction 1/(1 - beta_1^t), t from 1."
+                )
+            return (
+                f"step {t} is off: u keeps a decayed maximum, u_t = max(beta_2 u_(t-1), |g_t|), "
+                "not a sum of squares."
+            )
+    return ""
+
+
+def _min_max(answer: object) -> str:
+    """ex-04-3: minmax(x_train, x_test) -> x_test scaled with the training minimum and maximum."""
+    if not callable(answer):
+        return "pass a function minmax(x_train, x_test), e.g. checks.run('ex-04-3', minmax)."
+    rng = np.random.default_rng(4)
+    x_train = rng.normal(3.0, [1.0, 50.0, 0.1], size=(40, 3))
+    x_test = rng.normal(3.0, [1.0, 50.0, 0.1], size=(10, 3))
+    got, hint = _call(answer, x_train.copy(), x_test.copy())
+    if hint:
+        return hint
+    got = np.asarray(got, dtype=float)
+    lo, hi = x_train.min(axis=0), x_train.max(axis=0)
+    if got.shape != x_test.shape:
+        return f"return the scaled x_test, shape {x_test.shape}; got {got.shape}."
+    if np.allclose(got, (x_test - lo) / (hi - lo)):
+        return ""
+    t_lo, t_hi = x_test.min(axis=0), x_test.max(axis=0)
+    if np.allclose(got, (x_test - t_lo) / (t_hi - t_lo)):
+        return "that fits the minimum and maximum on the test set: fit them on x_train only."
+    if np.allclose(got, (x_test - x_train.min()) / (x_train.max() - x_train.min())):
+        return "one minimum and maximum for all features: take them per feature (axis=0)."
+    return "not min-max scaling yet: (x - min) / (max - min), with both taken from x_train."
+
+
 CHECKS: dict[str, Callable[[object], str]] = {
     "ex-01-1": _odds_of_beating,
     "ex-02-1": _swish_derivative,
+    "ex-03-3": _leaky_relu_gain,
+    "ex-04-3": _min_max,
+    "ex-05-3": _bn_backward,
+    "ex-06-4": _adamax,
 }
 
 
