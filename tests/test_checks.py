@@ -51,7 +51,15 @@ def test_hints_never_state_the_reference():
 
 
 def test_labels_follow_the_name_rule():
-    assert checks.names() == ["ex-01-1", "ex-02-1", "ex-03-3", "ex-04-3", "ex-05-3", "ex-06-4"]
+    assert checks.names() == [
+        "ex-01-1",
+        "ex-02-1",
+        "ex-03-3",
+        "ex-04-3",
+        "ex-04-5",
+        "ex-05-3",
+        "ex-06-4",
+    ]
     assert checks.run("EX-02-1", activations.swish, quiet=True).label == "ex-02-1"
     with pytest.raises(ValueError, match="ex-01-1"):
         checks.run("ex-09-9", 1)
@@ -194,3 +202,18 @@ def test_code_checks_of_chapters_3_to_6_pass_the_reference_and_hint_at_typical_e
         "not an instance",
     ):
         assert hint in out, hint
+
+
+def test_pca_reconstruction_check(capsys):
+    from dlcore import preprocessing as pp
+
+    def error(x, k):
+        p = pp.PCA(k).fit(x)
+        r = x - p.inverse_transform(p.transform(x))
+        return np.mean(np.sum(r**2, axis=1))
+
+    assert checks.run("ex-04-5", error, quiet=True).passed
+    assert not checks.run("ex-04-5", lambda x, k: error(x, k) / x.shape[1]).passed
+    assert not checks.run("ex-04-5", lambda x, k: error(x, k + 1)).passed
+    out = capsys.readouterr().out
+    assert "sum over the features" in out and "for k = 1 the error is off" in out

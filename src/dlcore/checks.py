@@ -224,11 +224,48 @@ def _min_max(answer: object) -> str:
     return "not min-max scaling yet: (x - min) / (max - min), with both taken from x_train."
 
 
+def _pca_reconstruction(answer: object) -> str:
+    """ex-04-5: error(x, k), the mean over examples of the squared reconstruction error,
+    summed over features, after keeping the top k principal components of x."""
+    if not callable(answer):
+        return "pass a function error(x, k), e.g. checks.run('ex-04-5', error)."
+    rng = np.random.default_rng(45)
+    x = rng.normal(size=(300, 6)) @ rng.normal(size=(6, 6)) + 3.0
+    centred = x - x.mean(axis=0)
+    _, sv, vt = np.linalg.svd(centred, full_matrices=False)
+    eig = sv**2 / len(x)  # eigenvalues of the (1/N) covariance, descending
+    for k in (1, 3):
+        got, hint = _call(answer, x.copy(), k)
+        if hint:
+            return hint
+        try:
+            got = float(got)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return f"error(x, {k}) should be a number, got {type(got).__name__}."
+        residual = centred - centred @ vt[:k].T @ vt[:k]
+        want = float(np.mean(np.sum(residual**2, axis=1)))
+        if math.isclose(got, want, rel_tol=1e-6):
+            continue
+        if math.isclose(got, want / x.shape[1], rel_tol=1e-6):
+            return (
+                "that is the mean over features too: sum over the features, average over examples."
+            )
+        if math.isclose(got, float(eig[:k].sum()), rel_tol=1e-6):
+            return (
+                "that is the variance kept by the top k components; the error is what is dropped."
+            )
+        return (
+            f"for k = {k} the error is off: project onto the top k directions, map back, compare."
+        )
+    return ""
+
+
 CHECKS: dict[str, Callable[[object], str]] = {
     "ex-01-1": _odds_of_beating,
     "ex-02-1": _swish_derivative,
     "ex-03-3": _leaky_relu_gain,
     "ex-04-3": _min_max,
+    "ex-04-5": _pca_reconstruction,
     "ex-05-3": _bn_backward,
     "ex-06-4": _adamax,
 }
