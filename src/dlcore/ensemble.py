@@ -64,7 +64,8 @@ from dlcore.optimizers import Optimizer
 
 __all__ = ["EnsembleHistory", "MLPEnsemble", "loss_along_gradient", "train"]
 
-NORMS = (None, "batch", "layer")
+#: Normalizations a hidden layer may use (``None``: none).
+NORMS = ("batch", "layer")
 NORM_POSITIONS = ("before", "after")
 
 
@@ -148,7 +149,7 @@ class MLPEnsemble:
         self.gain = _per_model(gain, self.n_models, "gain")
         bias_init = float(as_float_array(bias_init, "bias_init", ndim=0))
         if norm is not None:
-            check_choice(norm, "norm", ("batch", "layer"))
+            check_choice(norm, "norm", NORMS)
         self.norm = norm
         self.norm_position = check_choice(norm_position, "norm_position", NORM_POSITIONS)
         self.momentum = check_in_range(momentum, "momentum", 0.0, 1.0)
