@@ -31,9 +31,11 @@ book: $(STAMP)
 instructor: $(STAMP)
 	COURSE_EDITION=instructor $(BIN)/jupyter-book build . --path-output _build/instructor $(BOOK_FLAGS)
 
-## One student notebook per chapter (no solutions, plain Markdown for Colab), generated.
+## One student notebook per chapter (no solutions, plain Markdown for Colab), generated
+## into student/, which is committed: the student site's Binder and Colab buttons open it.
+## Run it after changing a chapter; `make unit` fails while student/ is out of date.
 student-notebooks: $(STAMP)
-	$(BIN)/python tools/student_notebooks.py --out _build/student-notebooks
+	$(BIN)/python tools/student_notebooks.py
 
 ## One reveal.js deck per chapter into _build/html/slides/ (the book build writes them too;
 # this reruns only that step, from the execution cache: nothing is executed).

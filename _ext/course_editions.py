@@ -12,9 +12,13 @@ Student edition:
   - ``{teaching-note}`` directives are dropped the same way;
   - each chapter's downloadable source (``_sources/...ipynb``) is replaced by its student
     notebook, and a copy goes to ``student/<chapter>.ipynb`` (``_ext/student_notebook.py``),
-    linked from the top of the chapter page with the chapter's slides.
+    linked from the top of the chapter page with the chapter's slides;
+  - a chapter's Binder and Colab buttons open the committed student notebook
+    (``student/<chapter>.ipynb`` in the repository, ``make student-notebooks``), not the
+    chapter source, so Colab shows plain Markdown and no solutions.
 
 Instructor edition:
+  - launch buttons open the chapter notebook itself;
   - solutions are shown (collapsed dropdowns, numbered and linked to their exercise);
   - each chapter page opens with generated teaching notes: a lecture plan with timings
     per section, the figures to use (with their numbers and captions), the claims the
@@ -34,6 +38,7 @@ from pathlib import Path
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.errors import ConfigError
+from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
 EDITIONS = ("student", "instructor")
@@ -270,19 +275,43 @@ def chapter_notebooks(srcdir: Path) -> list[Path]:
     return [path for _, path in chapters(srcdir)]
 
 
-def write_student_notebooks(srcdir: Path, target: Path) -> list[Path]:
-    """Write each chapter's student notebook into ``target``; returns the paths."""
+def student_notebook_texts(srcdir: Path) -> dict[str, str]:
+    """File name -> text of each chapter's student notebook, as ``nbformat.write`` would
+    write it (generated from the chapter notebooks, never edited by hand)."""
     import nbformat
     from student_notebook import student_notebook
 
+    texts = {}
+    for path in chapter_notebooks(srcdir):
+        text = nbformat.writes(student_notebook(nbformat.read(path, as_version=4)))
+        texts[path.name] = text if text.endswith("\n") else text + "\n"
+    return texts
+
+
+def write_student_notebooks(srcdir: Path, target: Path) -> list[Path]:
+    """Write each chapter's student notebook into ``target``; returns the paths."""
     target.mkdir(parents=True, exist_ok=True)
     written = []
-    for path in chapter_notebooks(srcdir):
-        nb = nbformat.read(path, as_version=4)
-        out = target / path.name
-        nbformat.write(student_notebook(nb), out)
+    for name, text in student_notebook_texts(srcdir).items():
+        out = target / name
+        out.write_text(text, encoding="utf-8")
         written.append(out)
     return written
+
+
+def stale_student_notebooks(srcdir: Path, target: Path) -> list[str]:
+    """How the student notebooks in ``target`` differ from freshly generated ones: one
+    line per file that is missing, out of date, or not a chapter's; [] when all agree."""
+    texts = student_notebook_texts(srcdir)
+    found = {p.name for p in target.glob("*.ipynb")} if target.is_dir() else set()
+    problems = [f"missing: {target / n}" for n in sorted(set(texts) - found)]
+    problems += [f"not a chapter's: {target / n}" for n in sorted(found - set(texts))]
+    problems += [
+        f"out of date: {target / n}"
+        for n in sorted(found & set(texts))
+        if (target / n).read_text(encoding="utf-8") != texts[n]
+    ]
+    return problems
 
 
 def executed_notebook(srcdir: Path, docname: str, cache: Path | None = None):
@@ -346,6 +375,34 @@ def add_figure_downloads(outdir: Path, notebooks: dict) -> int:
     return done
 
 
+LAUNCHERS = ("Binder", "Colab", "JupyterHub", "Deepnote")  # buttons that open a repo file
+
+
+def _student_launch_buttons(app: Sphinx, pagename: str, templatename, context, doctree) -> None:
+    """Student edition: a chapter's launch buttons open its committed student notebook
+    (``student/<stem>.ipynb``: no solutions, plain Markdown that Colab renders) instead of
+    the chapter source. Runs after sphinx-book-theme's ``add_launch_buttons`` (501)."""
+    from student_notebook import student_path
+
+    if is_instructor(app) or not CHAPTER.match(pagename):
+        return
+    prefix = str(app.config.html_theme_options.get("path_to_docs", "")).strip("/")
+    prefix = f"{prefix}/" if prefix else ""
+    source, student = f"{prefix}{pagename}.ipynb", f"{prefix}{student_path(pagename)}"
+    if not (Path(app.srcdir) / student_path(pagename)).is_file():
+        logging.getLogger(__name__).warning(
+            f"{student_path(pagename)} is missing: run `make student-notebooks` and commit it "
+            "(the student site's launch buttons open it)"
+        )
+    for group in context.get("header_buttons", []):
+        if group.get("label") != "launch-buttons":
+            continue
+        for button in group.get("buttons", []):
+            if button.get("text") in LAUNCHERS and button.get("url", "").endswith(source):
+                button["url"] = button["url"][: -len(source)] + student
+                button["tooltip"] = f"Open the student notebook (no solutions) on {button['text']}"
+
+
 def _build_finished(app: Sphinx, exception) -> None:
     if exception is not None or app.builder.format != "html":
         return
@@ -396,5 +453,6 @@ def setup(app: Sphinx) -> dict:
     app.connect("config-inited", _config_inited, priority=400)
     app.add_directive("teaching-note", TeachingNote)
     app.connect("doctree-read", _doctree_read)
+    app.connect("html-page-context", _student_launch_buttons, priority=502)
     app.connect("build-finished", _build_finished)
     return {"env_version": _env_version(), "parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,9 +1,10 @@
 """A chapter notebook as a student gets it: no solutions, plain Markdown.
 
 Pure functions (no Sphinx), used by ``_ext/course_editions.py`` (the student site's
-download and ``student/`` copies) and by ``tools/student_notebooks.py``
-(``make student-notebooks``). Nothing here is maintained by hand: the student notebooks
-are always generated from the chapter notebooks.
+download and ``student/`` copies, and its launch buttons) and by
+``tools/student_notebooks.py`` (``make student-notebooks``, which writes the committed
+``student/`` folder that those buttons open). Nothing here is maintained by hand: the
+student notebooks are always generated from the chapter notebooks.
 
 What changes:
 
@@ -24,6 +25,9 @@ import copy
 import re
 
 SOLUTION_TAG = "solution"
+# The committed student notebooks (``make student-notebooks``): the student site's Binder and
+# Colab buttons open these, so a student never meets the solutions or raw MyST there.
+STUDENT_DIR = "student"
 DROP_DIRECTIVES = {"solution", "solution-start", "solution-end", "teaching-note"}
 FENCE_OPEN = re.compile(
     r"^(?P<indent>\s*)(?P<fence>:{3,}|`{3,})\{(?P<name>[\w-]+)\}\s*(?P<arg>.*)$"
@@ -145,6 +149,11 @@ def student_notebook(nb):
     student.cells = cells
     student.metadata.pop("widgets", None)
     return student
+
+
+def student_path(docname: str) -> str:
+    """The repository path of a chapter's student notebook, ``student/<stem>.ipynb``."""
+    return f"{STUDENT_DIR}/{docname.rsplit('/', 1)[-1]}.ipynb"
 
 
 def solution_texts(nb) -> list[str]:

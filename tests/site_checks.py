@@ -117,13 +117,17 @@ def missing_pages(site: Path, pages: list[TocPage]) -> list[str]:
     return [p.html for p in pages if not (site / p.html).is_file()]
 
 
-def launch_urls(config: dict, page: TocPage) -> dict[str, str]:
-    """Where Binder and Colab must open this page's notebook, from _config.yml alone."""
+def launch_urls(config: dict, page: TocPage, edition: str = "student") -> dict[str, str]:
+    """Where Binder and Colab must open this page's notebook, from _config.yml and the
+    editions' rule: the student site opens a chapter's committed student notebook
+    (``student/<stem>.ipynb``), the instructor site the chapter itself."""
     repo = config["repository"]
     org_repo = urlparse(repo["url"]).path.strip("/")
     branch = repo.get("branch", "main")
-    path = "/".join(p for p in (str(repo.get("path_to_book", "")).strip("/"), page.docname) if p)
-    path += ".ipynb"
+    chapter = re.match(r"chapters/\d", page.docname)
+    stem = page.docname.rsplit("/", 1)[-1]
+    name = f"student/{stem}.ipynb" if edition == "student" and chapter else f"{page.docname}.ipynb"
+    path = "/".join(p for p in (str(repo.get("path_to_book", "")).strip("/"), name) if p)
     buttons = config.get("launch_buttons", {})
     urls = {}
     if buttons.get("binderhub_url"):

@@ -195,3 +195,83 @@ def test_upgrade_ends_a_widget_cell_with_a_semicolon():
     )
     done = ce.silence_widget_cell(cell)
     assert ce.silence_widget_cell(done) == done
+
+
+# ------------------------------------------------- the committed student notebooks
+
+
+def test_committed_student_notebooks_are_current():
+    """student/ is what the student site's Binder and Colab buttons open on GitHub: it
+    must be exactly what the chapters generate today."""
+    from course_editions import stale_student_notebooks
+
+    problems = stale_student_notebooks(ROOT, ROOT / sn.STUDENT_DIR)
+    assert not problems, "\n".join([*problems, "run `make student-notebooks`, commit student/"])
+
+
+def test_stale_check_reports_missing_changed_and_foreign_notebooks(tmp_path):
+    from course_editions import stale_student_notebooks, write_student_notebooks
+
+    written = write_student_notebooks(ROOT, tmp_path)
+    assert stale_student_notebooks(ROOT, tmp_path) == []
+    written[0].unlink()
+    written[1].write_text(written[1].read_text(encoding="utf-8") + " ", encoding="utf-8")
+    (tmp_path / "99_old_chapter.ipynb").write_text("{}", encoding="utf-8")
+    assert stale_student_notebooks(ROOT, tmp_path) == [
+        f"missing: {written[0]}",
+        f"not a chapter's: {tmp_path / '99_old_chapter.ipynb'}",
+        f"out of date: {written[1]}",
+    ]
+
+
+def _bound_and_read(source: str) -> tuple[set[str], set[str]]:
+    """Names a code cell binds (assignments, defs, imports) and names it reads."""
+    import ast
+
+    code = "\n".join(ln for ln in source.splitlines() if not ln.lstrip().startswith(("%", "!")))
+    bound, read = set(), set()
+    for node in ast.walk(ast.parse(code)):
+        if isinstance(node, ast.Name):
+            (read if isinstance(node.ctx, ast.Load) else bound).add(node.id)
+        elif isinstance(node, ast.arg):  # a parameter, of a def or a lambda
+            bound.add(node.arg)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            bound.add(node.name)
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            bound.update((a.asname or a.name).split(".")[0] for a in node.names)
+    return bound, read
+
+
+def names_only_dropped_cells_define(nb) -> set[str]:
+    """Names the student notebook reads that only the cells it drops define: a Run All
+    there would stop with a NameError."""
+    student = sn.student_notebook(nb)
+    kept_ids = {c.get("id") for c in student.cells}
+    bound_kept, read_kept, bound_dropped = set(), set(), set()
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        bound, read = _bound_and_read(cell.source)
+        if cell.get("id") in kept_ids:
+            bound_kept |= bound
+            read_kept |= read
+        else:
+            bound_dropped |= bound
+    return read_kept & (bound_dropped - bound_kept)
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "chapters").glob("[0-9]*.ipynb")), ids=str)
+def test_student_notebook_needs_nothing_from_the_dropped_cells(path):
+    nb = nbformat.read(path, as_version=4)
+    assert all(c.get("id") for c in nb.cells), "every cell needs an id (nbformat 4.5)"
+    assert names_only_dropped_cells_define(nb) == set()
+
+
+def test_a_name_defined_only_in_a_solution_cell_is_caught():
+    nb = _notebook()
+    ce.convert(nb, ROOT / "03_init.ipynb")
+    nb.cells.append(nbformat.v4.new_code_cell("print(answer_41)"))
+    nb.cells.insert(
+        -1, nbformat.v4.new_code_cell("answer_41 = 41", metadata={"tags": ["solution"]})
+    )
+    assert names_only_dropped_cells_define(nb) == {"answer_41"}

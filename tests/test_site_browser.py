@@ -186,9 +186,12 @@ def test_exercise_solutions_are_collapsed(visits, page):
 
 @pytest.mark.parametrize("page", NOTEBOOK_PAGES, ids=[p.docname for p in NOTEBOOK_PAGES])
 def test_launch_buttons_open_this_notebook(visits, page):
+    """A chapter's buttons open its student notebook (student/, no solutions, plain
+    Markdown), which must be in the repository; other notebook pages open themselves."""
     expected = sc.launch_urls(CONFIG, page)
     assert set(expected) == {"Binder", "Colab"}, f"_config.yml launch_buttons: {expected}"
-    assert (sc.ROOT / page.docname).with_suffix(".ipynb").is_file()
+    opened = expected["Colab"].split(f"/blob/{CONFIG['repository']['branch']}/", 1)[1]
+    assert (sc.ROOT / opened).is_file(), f"the launch buttons open {opened}: not in the repo"
     check(visits(page), "launch")
 
 

@@ -110,6 +110,18 @@ def test_instructor_site_shows_solutions_and_teaching_notes(instructor_text, pag
 
 
 @pytest.mark.parametrize("page", CHAPTERS, ids=[p.docname for p in CHAPTERS])
+def test_instructor_site_launches_the_chapter_itself(page):
+    """The instructor edition's Binder and Colab buttons open the chapter notebook (with
+    its solutions); the student edition's open student/ (test_site_browser.py)."""
+    html_page = html.unescape((instructor_dir() / page.html).read_text(encoding="utf-8"))
+    expected = sc.launch_urls(sc.book_config(), page, edition="instructor")
+    assert set(expected) == {"Binder", "Colab"}
+    for name, url in expected.items():
+        assert f'href="{url}"' in html_page, f"{name} button of {page.html} is not {url}"
+    assert "/student/" not in " ".join(re.findall(r'href="(https://[^"]+)"', html_page))
+
+
+@pytest.mark.parametrize("page", CHAPTERS, ids=[p.docname for p in CHAPTERS])
 def test_student_notebook_is_served_and_has_no_solution(page):
     stem = Path(page.docname).name
     served = sc.site_dir() / "student" / f"{stem}.ipynb"
