@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 BOOK_FLAGS := --warningiserror --keep-going
 
 .PHONY: install book test lint unit explore notebooks browser timing robustness outputs clean \
-        instructor student-notebooks slides handouts
+        instructor student-notebooks slides handouts site-checks
 
 install: $(STAMP)
 
@@ -46,8 +46,15 @@ slides: $(STAMP)
 handouts: $(STAMP)
 	$(BIN)/python tools/handouts.py --site _build/html --out _build/handouts
 
-## Everything: lint, unit tests (+coverage), every notebook under nbval, the book, the browser suite.
-test: lint unit notebooks book instructor student-notebooks browser
+## Everything: lint, unit tests (+coverage), the book, then two jobs side by side (the
+## notebooks run on one core each): every notebook under nbval, and the built sites'
+## checks (instructor edition, student notebooks, browser suite). Each job's output is
+## printed when it ends.
+test: lint unit book
+	$(MAKE) --no-print-directory -j2 --output-sync=recurse notebooks site-checks
+
+site-checks: instructor student-notebooks
+	$(MAKE) --no-print-directory browser
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
