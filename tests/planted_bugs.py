@@ -73,6 +73,16 @@ BUGS: dict[str, tuple[str, str, list[tuple[str, str]]]] = {
         "test_ensemble.py",
         [("g[diverged] = 0.0", "pass")],
     ),
+    "ensemble_diverged_model_not_frozen": (
+        "ensemble",
+        "test_ensemble.py",
+        [("v[...] = np.where(frozen, old[k], new[k])", "v[...] = new[k]")],
+    ),
+    "ensemble_overflowing_update_not_caught": (
+        "ensemble",
+        "test_ensemble.py",
+        [("ok &= np.isfinite(new[k]).reshape(S, -1).all(axis=1)", "pass")],
+    ),
     "no_shuffle_per_epoch": (
         "nn",
         "test_nn.py",

@@ -331,3 +331,26 @@ def test_forward_training_flag_must_be_a_bool(flag):
     net = MLPEnsemble(SIZES, 1, norm="batch")
     with pytest.raises(TypeError, match="training must be True or False"):
         net.forward(np.zeros((2, SIZES[0])), training=flag)
+
+
+@pytest.mark.parametrize(
+    "make_optimizer",
+    [lambda: optimizers.SGD(1.0, momentum=0.9), lambda: optimizers.Adam(1.0)],
+    ids=["momentum", "adam"],
+)
+def test_a_diverged_model_keeps_its_last_finite_weights(make_optimizer):
+    # Inputs of 1e150 and a learning rate of 1e8 blow model 1 up within a few steps while
+    # its weights are still far below overflow, so anything that still moves them after the
+    # divergence (momentum's old velocity, Adam's moments once they overflow) shows.
+    x, y = _data()
+    ends = []
+    for epochs in (2, 4):
+        net = MLPEnsemble(SIZES, 2, activation="relu", seeds=[0, 1])
+        hist = ensemble.train(net, x * 1e150, y, optimizer=make_optimizer(),
+                              lr_scale=[0.0, 1e8], epochs=epochs, batch_size=10)  # fmt: skip
+        assert hist.diverged.tolist() == [False, True] and hist.diverged_at_step[1] < 6
+        assert np.isnan(hist.step_loss[1, hist.diverged_at_step[1] :]).all()
+        ends.append({k: v[1].copy() for k, v in net.params.items()})
+    for k in ends[0]:
+        assert np.isfinite(ends[1][k]).all(), f"{k} of the diverged model is not finite"
+        np.testing.assert_array_equal(ends[0][k], ends[1][k])

@@ -17,9 +17,9 @@ The models are independent, exactly as if trained one by one:
   update rule whose step is proportional to the learning rate (SGD, momentum, Nesterov,
   AdaGrad, RMSprop, Adadelta, Adam, AMSGrad), so ``optimizer=Adam(1.0)`` with
   ``lr_scale=[1e-3, 3e-3]`` is Adam at 1e-3 and at 3e-3;
-* a model whose loss or gradient stops being finite is marked *diverged*: from then on
-  its gradients are zero, its parameters frozen and its losses NaN, and the others carry
-  on.
+* a model whose loss, gradient or update stops being finite is marked *diverged*: from
+  then on its gradients are zero, its parameters frozen at their last finite values and
+  its losses NaN, and the others carry on.
 
 Layout per hidden layer :math:`l`: :math:`z = a W_l + b_l`, optional normalization of
 :math:`z` (batch or layer norm with learned :math:`\gamma, \beta`, before the
@@ -329,7 +329,8 @@ class EnsembleHistory:
         step_loss: ``(S, steps)`` the loss of every mini-batch step.
         val_loss, val_accuracy: ``(S, epochs)`` in inference mode after each epoch, when
             validation data was given (else empty arrays).
-        diverged: ``(S,)`` whether the model's loss or gradient stopped being finite.
+        diverged: ``(S,)`` whether the model's loss, gradient or update stopped being
+            finite.
         diverged_at_step: ``(S,)`` the step index where it did (-1 if never).
     """
 
@@ -436,9 +437,18 @@ def train(
                     g[diverged] = 0.0
                 old = {k: v.copy() for k, v in net.params.items()}
                 optimizer.step(net.params, grads)
-                factor = np.where(diverged, 0.0, scale)
+                new, ok = {}, np.ones(S, dtype=bool)
+                for k, v in net.params.items():
+                    new[k] = old[k] + scale.reshape((S,) + (1,) * (v.ndim - 1)) * (v - old[k])
+                    ok &= np.isfinite(new[k]).reshape(S, -1).all(axis=1)
+                # An update that overflows (e.g. Adam's moments past 1e308) diverges the
+                # model too, before it lands: a diverged model keeps its last finite weights.
+                newly = ~ok & ~diverged
+                diverged_at[newly] = step
+                diverged |= newly
                 for k, v in net.params.items():  # in place: the optimizer keeps no copies
-                    v[...] = old[k] + factor.reshape((S,) + (1,) * (v.ndim - 1)) * (v - old[k])
+                    frozen = diverged.reshape((S,) + (1,) * (v.ndim - 1))
+                    v[...] = np.where(frozen, old[k], new[k])
                 loss = np.where(diverged, np.nan, loss)
                 step_loss[:, step] = loss
                 loss_sum += loss * idx.shape[1]
