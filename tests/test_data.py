@@ -337,6 +337,8 @@ def test_mnist1d_rejects_bad_seed():
         data.mnist1d(2**32)
     with pytest.raises(TypeError, match="seed must be an integer"):
         data.mnist1d("0")
+    with pytest.raises(TypeError, match="cache must be True or False"):
+        data.mnist1d(0, cache="no")  # a non-empty string is truthy: must not mean True
 
 
 # ---------------------------------------------------------------------- load and the switch
@@ -436,6 +438,8 @@ def test_full_scale_without_keras_raises_import_error(monkeypatch):
         ({"name": 3}, None, TypeError, "name must be a string"),
         ({"name": "mnist", "scale": "large"}, None, ValueError, "scale must be one of"),
         ({"name": "mnist"}, "huge", ValueError, "DLCORE_SCALE must be one of"),
+        ({"name": "moons", "flatten": "no"}, None, TypeError, "flatten must be True or False"),
+        ({"name": "mnist", "flatten": 0}, None, TypeError, "flatten must be True or False"),
     ],
 )
 def test_load_rejects_bad_names_and_scales(kwargs, env, error, match, monkeypatch):

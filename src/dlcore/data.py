@@ -43,6 +43,7 @@ import numpy as np
 
 from dlcore._validation import (
     as_float_array,
+    check_bool,
     check_choice,
     check_in_range,
     check_positive,
@@ -483,6 +484,7 @@ def mnist1d(seed: int = 0, *, cache: bool = True) -> Dataset:
         https://arxiv.org/abs/2011.14439
     """
     seed = check_positive_int(seed, "seed", allow_zero=True)
+    cache = check_bool(cache, "cache")
     if seed >= 2**32:
         raise ValueError(f"seed must be < 2**32 for mnist1d (NumPy's legacy seed), got {seed}")
     arrays = None
@@ -591,6 +593,7 @@ def load(name: str, *, scale: str | None = None, seed: int = 0, flatten: bool = 
         Dataset(name='moons', num_classes=2, x_train=(450, 2), x_test=(150, 2))
     """
     check_choice(name, "name", NAMES + IMAGE_NAMES)
+    flatten = check_bool(flatten, "flatten")
     if scale is None:
         env = os.environ.get("DLCORE_SCALE", "small")
         check_choice(env.strip().lower(), "the environment variable DLCORE_SCALE", SCALES)
@@ -599,7 +602,7 @@ def load(name: str, *, scale: str | None = None, seed: int = 0, flatten: bool = 
         check_choice(scale, "scale", SCALES)
     if name in IMAGE_NAMES:
         if scale == "full":
-            return _load_images(name, bool(flatten))
+            return _load_images(name, flatten)
         name = "mnist1d"
     if name == "mnist1d":
         return mnist1d(seed)
