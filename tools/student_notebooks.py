@@ -40,11 +40,12 @@ def main(argv: list[str] | None = None) -> int:
         if problems:
             print("run `make student-notebooks` and commit student/")
         return 1 if problems else 0
-    for stale in stale_student_notebooks(ROOT, args.out):
-        if stale.startswith("not a chapter's: "):  # a chapter renamed or removed
-            Path(stale.removeprefix("not a chapter's: ")).unlink()
-    for path in write_student_notebooks(ROOT, args.out):
+    written = write_student_notebooks(ROOT, args.out)
+    for path in written:
         print(path)
+    for path in set(args.out.glob("*.ipynb")) - set(written):  # a chapter renamed or removed
+        path.unlink()
+        print(f"removed {path}")
     return 0
 
 
