@@ -451,3 +451,21 @@ def test_variance_kept_counts_top_components(rng):
         variance_kept([1.0], 0.0)
     with pytest.raises(ValueError, match="sorted descending"):
         variance_kept([1.0, 2.0], 0.5)
+
+
+@pytest.mark.parametrize(
+    "make_empty",
+    [
+        lambda: (Centerer(), np.ones((0, 3))),
+        lambda: (Standardizer(), np.ones((0, 3))),
+        lambda: (MinMaxScaler(), np.ones((0, 3))),
+        lambda: (ImageStandardizer(), np.ones((0, 4, 4, 3))),
+    ],
+    ids=["Centerer", "Standardizer", "MinMaxScaler", "ImageStandardizer"],
+)
+def test_fit_on_no_examples_is_refused_and_leaves_the_transformer_unfitted(make_empty):
+    transformer, empty = make_empty()
+    with pytest.raises(ValueError, match="x must contain at least one example, got 0"):
+        transformer.fit(empty)
+    with pytest.raises(ValueError, match="is not fitted"):
+        transformer.transform(empty)

@@ -54,6 +54,13 @@ class _Transformer:
         check_finite(arr, name)
         return arr
 
+    def _training_input(self, x: object) -> np.ndarray:
+        """``_input`` for ``fit``: statistics need at least one example."""
+        arr = self._input(x)
+        if len(arr) == 0:
+            raise ValueError("x must contain at least one example, got 0")
+        return arr
+
     def _check_features(self, got: tuple[int, ...], name: str, expected: tuple[int, ...]) -> None:
         if got != expected:
             raise ValueError(
@@ -110,9 +117,7 @@ class Centerer(_Transformer):
 
     def fit(self, x: np.ndarray) -> Centerer:
         """Compute the mean of ``x`` (``(N, D)`` or ``(N, H, W, C)``, N >= 1); returns self."""
-        x = self._input(x)
-        if len(x) == 0:
-            raise ValueError("x must contain at least one example, got 0")
+        x = self._training_input(x)
         axes = (0, 1, 2) if self.mode == "channel" else 0
         self.mean_ = x.mean(axis=axes)
         return self
@@ -155,9 +160,7 @@ class Standardizer(_Transformer):
 
     def fit(self, x: np.ndarray) -> Standardizer:
         """Compute per-feature mean and standard deviation of ``x`` (N >= 1); returns self."""
-        x = self._input(x)
-        if len(x) == 0:
-            raise ValueError("x must contain at least one example, got 0")
+        x = self._training_input(x)
         std = x.std(axis=0)
         self.scale_ = np.where(std > 0, std, 1.0)
         self.mean_ = x.mean(axis=0)
@@ -409,9 +412,7 @@ class MinMaxScaler(_Transformer):
 
     def fit(self, x: np.ndarray) -> MinMaxScaler:
         """Compute the per-feature minimum and maximum of ``x`` ``(N, D)``; returns self."""
-        x = self._input(x)
-        if len(x) == 0:
-            raise ValueError("x must contain at least one example, got 0")
+        x = self._training_input(x)
         lo, hi = x.min(axis=0), x.max(axis=0)
         a, b = self.feature_range
         span = hi - lo
@@ -501,9 +502,7 @@ class ImageStandardizer(_Transformer):
 
     def fit(self, x: np.ndarray) -> ImageStandardizer:
         """Compute the statistics of the training images ``x`` (N >= 1); returns self."""
-        x = self._input(x)
-        if len(x) == 0:
-            raise ValueError("x must contain at least one example, got 0")
+        x = self._training_input(x)
         axes = (0, 1, 2) if self.mode == "channel" else 0
         mean = x.mean(axis=axes)
         std = x.std(axis=axes) if self.scale else np.ones_like(mean)
