@@ -36,6 +36,7 @@ def test_reference_answers_pass(capsys):
         ("ex-02-1", lambda x: np.ones_like(x), "largest error"),
         ("ex-02-1", lambda x: x[:3], "shape"),
         ("ex-02-1", lambda x: undefined_name, "NameError"),  # noqa: F821
+        ("ex-02-1", lambda x: "sigmoid", "array of numbers"),
         ("ex-02-1", 0.5, "as a function"),
     ],
 )

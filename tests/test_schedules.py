@@ -427,6 +427,7 @@ def test_reduce_on_plateau_matches_keras_callback(keras_float64, config, seed):
         (lambda: ReduceLROnPlateau(0.1).update("low"), TypeError, "metric"),
         (lambda: CosineDecayRestarts(0.1, 0), ValueError, "first_decay_steps"),
         (lambda: CosineDecayRestarts(0.1, 10, t_mul=0.0), ValueError, "t_mul"),
+        (lambda: CosineDecayRestarts(0.1, 10, t_mul=0.5), ValueError, r"t_mul must lie in \[1"),
         (lambda: CosineDecayRestarts(0.1, 10, m_mul=-1.0), ValueError, "m_mul"),
         (lambda: CosineDecayRestarts(0.1, 10, alpha=2.0), ValueError, "alpha"),
         (lambda: LinearWarmup(0.1, 0), ValueError, "warmup_steps"),

@@ -64,7 +64,7 @@ from dlcore.optimizers import Optimizer
 
 __all__ = ["EnsembleHistory", "MLPEnsemble", "loss_along_gradient", "train"]
 
-#: Normalizations a hidden layer may use (``None``: none).
+#: Normalizations a hidden layer may use (pass ``norm=None`` for none).
 NORMS = ("batch", "layer")
 NORM_POSITIONS = ("before", "after")
 

@@ -256,9 +256,12 @@ def predicted_steps(kappa: float, tol: float = 1e-6) -> int:
         t \le \Big\lceil \frac{\ln \text{tol}}{\ln(1 - 1/\kappa)} \Big\rceil
         \approx \kappa \ln(1/\text{tol}) .
 
-    The bound is reached when the starting error has a component along the slowest
-    eigenvector. Reference: Nesterov (2004), *Introductory Lectures on Convex
-    Optimization*, theorem 2.1.15, https://doi.org/10.1007/978-1-4419-8853-9
+    This is the eigen-decomposition argument: in the eigenbasis of the Hessian, the
+    component along eigenvalue :math:`\lambda_i` is multiplied by
+    :math:`1 - \lambda_i/\lambda_{\max} \in [0, 1 - 1/\kappa]` every step. The bound is
+    reached when the starting error has a component along the slowest eigenvector. For
+    general smooth strongly convex functions see Nesterov (2004), *Introductory Lectures
+    on Convex Optimization*, section 2.1, https://doi.org/10.1007/978-1-4419-8853-9
 
     Example:
         >>> predicted_steps(10.0, 1e-3)

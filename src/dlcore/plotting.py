@@ -34,6 +34,7 @@ __all__ = [
     "COLORS",
     "COURSE_STYLE",
     "animate_trajectories",
+    "animation_html",
     "plot_activation_gallery",
     "plot_decision_boundary",
     "plot_layer_stats",
@@ -627,9 +628,9 @@ def animate_trajectories(
 
     Draws the contours once (with :func:`plot_loss_contours`) and reveals every
     trajectory step by step over ``frames`` frames (frame :math:`k` shows the first
-    :math:`\lceil k T / \text{frames} \rceil` steps), so the page stays light: each frame
-    is one small PNG in ``anim.to_jshtml()``, which plays on a static web page without a
-    kernel. The caller closes the figure (``plt.close(anim._fig)``) after rendering.
+    :math:`\lceil k T / \text{frames} \rceil` steps), so the page stays light: show it
+    with :func:`animation_html` (each frame one small JPEG), which plays on a static web
+    page without a kernel. The caller closes the figure (``plt.close(anim._fig)``) after rendering.
 
     Args:
         f, xlim, ylim, log_levels, minimum, title: as for :func:`plot_loss_contours`.

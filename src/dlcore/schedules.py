@@ -362,7 +362,8 @@ class CosineDecayRestarts(Schedule):
 
     The cosine of :class:`CosineDecay` is run over periods of length
     :math:`T_0, T_0 m_t, T_0 m_t^2, \dots`; at the start of period :math:`i` the rate
-    jumps back up ("restarts") to :math:`\eta_0 m_m^i`. Within period :math:`i`, at
+    jumps back up ("restarts") to :math:`\eta_0 [(1-\alpha) m_m^i + \alpha]`. Within
+    period :math:`i`, at
     fraction :math:`f \in [0, 1)` of it,
 
     .. math::
@@ -379,7 +380,7 @@ class CosineDecayRestarts(Schedule):
     Args:
         initial_learning_rate: :math:`\eta_0 > 0`.
         first_decay_steps: :math:`T_0 > 0`.
-        t_mul: :math:`m_t > 0`, each period is this many times longer. Default 2.
+        t_mul: :math:`m_t \ge 1`, each period is this many times longer. Default 2.
         m_mul: :math:`m_m > 0`, each restart peaks this many times higher. Default 1.
         alpha: :math:`\alpha \in [0, 1]`, the floor as a fraction of :math:`\eta_0`.
             Default 0.
@@ -404,7 +405,8 @@ class CosineDecayRestarts(Schedule):
     ) -> None:
         self.initial_learning_rate = check_positive(initial_learning_rate, "initial_learning_rate")
         self.first_decay_steps = check_positive(first_decay_steps, "first_decay_steps")
-        self.t_mul = check_positive(t_mul, "t_mul")
+        # t_mul < 1 would make the periods sum to T_0 / (1 - t_mul): no period after that.
+        self.t_mul = check_in_range(t_mul, "t_mul", 1.0, math.inf, high_inclusive=False)
         self.m_mul = check_positive(m_mul, "m_mul")
         self.alpha = check_in_range(alpha, "alpha", 0.0, 1.0)
 
